@@ -1,0 +1,57 @@
+# ganlab: the two commands a learner needs are `make lab` and `make test`.
+# Everything installs into ./.venv from pyproject.toml; nothing is installed system-wide.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.ganlab-installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NB     ?= $(NOTEBOOKS)
+PORT   ?= 8888
+# JupyterLab refuses to run as root (containers, CI) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help lab test unit notebooks course gpu clean-venv
+
+help:
+	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
+	@echo "make test    - set up .venv if needed, run unit tests, then every notebook (smoke mode)"
+	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
+	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
+	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
+
+# Create or update the environment whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 14) else \
+	  "ganlab needs Python 3.11, 3.12 or 3.13, but $(PYTHON) is %d.%d. Install one, then run: make PYTHON=python3.12 ..." % v)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --user --name ganlab --display-name "Python (ganlab)" >/dev/null
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
+
+test: unit notebooks
+
+unit: $(STAMP)
+	GANLAB_SMOKE=1 $(BIN)/python -m pytest tests
+
+notebooks: $(STAMP)
+	GANLAB_SMOKE=1 $(BIN)/python -m pytest -p tests.conftest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+course: $(STAMP)
+	@for nb in $(NB); do \
+	  echo "== $$nb (full mode)"; start=$$(date +%s); \
+	  GANLAB_SMOKE=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	  echo "   $$(( $$(date +%s) - start )) s"; \
+	done
+
+gpu: $(STAMP)
+	$(BIN)/python -m pip install -e ".[test,gpu]"
+
+clean-venv:
+	rm -rf $(VENV)

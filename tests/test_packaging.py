@@ -1,0 +1,56 @@
+"""The one list of dependencies: environment.yml must agree with pyproject.toml; CI runs the README's command."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+ENV = yaml.safe_load((ROOT / "environment.yml").read_text())
+
+
+def conda_deps():
+    return [d for d in ENV["dependencies"] if isinstance(d, str)]
+
+
+def pip_deps():
+    (pip,) = [d["pip"] for d in ENV["dependencies"] if isinstance(d, dict)]
+    return pip
+
+
+def test_environment_installs_the_package_with_existing_extras():
+    (line,) = pip_deps()
+    match = re.fullmatch(r"-e \.(?:\[([\w,]+)\])?", line)
+    assert match, f"environment.yml should install only '-e .[extras]' with pip, got {line!r}"
+    extras = set(filter(None, (match.group(1) or "").split(",")))
+    assert extras <= set(PYPROJECT["project"]["optional-dependencies"]), extras
+    assert "test" in extras
+
+
+def test_environment_adds_nothing_but_python_and_pip():
+    names = {re.split(r"[=<>]", d)[0] for d in conda_deps()}
+    assert names == {"python", "pip"}, f"dependencies belong in pyproject.toml, not environment.yml: {names}"
+    assert ENV["channels"] == ["conda-forge"]
+
+
+def test_python_pin_is_inside_requires_python():
+    (pin,) = [d for d in conda_deps() if d.startswith("python")]
+    minor = int(pin.split("=")[1].split(".")[1])
+    spec = PYPROJECT["project"]["requires-python"]
+    low = int(re.search(r">=3\.(\d+)", spec).group(1))
+    high = int(re.search(r"<3\.(\d+)", spec).group(1))
+    assert low <= minor < high, (pin, spec)
+
+
+def test_every_dependency_has_a_reason():
+    text = (ROOT / "pyproject.toml").read_text()
+    for dep in PYPROJECT["project"]["dependencies"]:
+        line = next(l for l in text.splitlines() if f'"{dep}"' in l)
+        assert "#" in line, f"{dep} has no one-line reason in pyproject.toml"
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
