@@ -1,0 +1,330 @@
+"""Pictures of a GAN at work: image grids, training curves, 1-D/2-D toy densities, and animations.
+
+Pure functions compute (``make_grid``, ``animation_frames``) and are tested against NumPy; thin ``show_*`` /
+``plot_*`` functions draw and return the matplotlib Figure, so a notebook cell ends with ``plt.show()``.
+Images are floats in [-1, 1] (a tanh generator's output) or uint8 in [0, 255], shaped (N, H, W) or
+(N, H, W, 1). ``animation`` returns an animated PNG that plays inline in JupyterLab and on GitHub alike.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+HOLD_LAST_MS = 1500  # the last frame of an animation stays up this long, so the result can be seen
+REAL_STYLE = dict(color="tab:blue", label="real")
+FAKE_STYLE = dict(color="tab:orange", label="generated")
+
+
+def _as_array(x, name: str) -> np.ndarray:
+    """Turn a NumPy array, a tensor (anything with ``.numpy()``) or a nested list into an ndarray."""
+    if hasattr(x, "numpy"):
+        x = x.numpy()
+    try:
+        return np.asarray(x)
+    except Exception as err:  # ragged lists and the like
+        raise ValueError(f"{name} must be array-like; got {type(x).__name__} ({err}).") from None
+
+
+def _to_unit(images, name: str = "images") -> np.ndarray:
+    """Check a batch of grayscale images and return it as float32 (N, H, W) in [0, 1]."""
+    x = _as_array(images, name)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3:
+        raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, 1); got shape {x.shape}.")
+    if x.shape[0] == 0 or x.shape[1] == 0 or x.shape[2] == 0:
+        raise ValueError(f"{name} must hold at least one non-empty image; got shape {x.shape}.")
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    if np.issubdtype(x.dtype, np.integer):
+        if x.min() < 0 or x.max() > 255:
+            raise ValueError(f"integer {name} must be in [0, 255]; got values in [{x.min()}, {x.max()}].")
+        return x.astype(np.float32) / 255.0
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{name} must be float in [-1, 1] or uint8 in [0, 255]; got dtype {x.dtype}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1 - 1e-5 or hi > 1 + 1e-5:
+        raise ValueError(
+            f"float {name} must be in [-1, 1] (or uint8 in [0, 255]); got values in [{lo:.3g}, {hi:.3g}]. "
+            "Scale pixels with x / 127.5 - 1."
+        )
+    return np.clip((x.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def _positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def _check_labels(labels, n: int, what: str) -> list[str] | None:
+    """Return ``labels`` as a list of n strings, or None."""
+    if labels is None:
+        return None
+    labels = [str(s) for s in labels]
+    if len(labels) != n:
+        raise ValueError(f"labels must have one entry per {what} ({n}); got {len(labels)}.")
+    return labels
+
+
+def make_grid(images, ncols: int = 8, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
+    """Tile a batch of images row by row into one 2-D float array in [0, 1], ``pad`` pixels between and around."""
+    ncols = _positive_int(ncols, "ncols")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"pad must be a non-negative integer; got {pad!r}.")
+    if not 0.0 <= pad_value <= 1.0:
+        raise ValueError(f"pad_value is a gray level in [0, 1] (1 = white); got {pad_value!r}.")
+    return _tile(_to_unit(images), ncols, int(pad), float(pad_value))
+
+
+def _tile(x: np.ndarray, ncols: int, pad: int, pad_value: float) -> np.ndarray:
+    """Tile checked (N, H, W) images in [0, 1] into a (rows * (H + pad) + pad, cols * (W + pad) + pad) grid."""
+    n, h, w = x.shape
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), pad_value, dtype=np.float32)
+    for i in range(n):
+        top, left = pad + (i // ncols) * (h + pad), pad + (i % ncols) * (w + pad)
+        grid[top : top + h, left : left + w] = x[i]
+    return grid
+
+
+def show_grid(images, labels=None, ncols: int = 8, title: str | None = None, figsize=None):
+    """Show a batch as one gray grid, or as one small titled panel per image when ``labels`` are given."""
+    x = _to_unit(images)
+    n = x.shape[0]
+    labels = _check_labels(labels, n, "image")
+    ncols = min(_positive_int(ncols, "ncols"), n)
+    nrows = -(-n // ncols)
+    if labels is None:
+        figsize = figsize or (0.6 * ncols + 0.2, 0.6 * nrows + (0.5 if title else 0.2))
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        ax.imshow(_tile(x, ncols, 1, 1.0), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_axis_off()
+    else:
+        figsize = figsize or (1.0 * ncols + 0.2, 1.2 * nrows + (0.4 if title else 0.1))
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, layout="constrained")
+        for i, ax in enumerate(axes.flat):
+            if i >= n:
+                fig.delaxes(ax)
+                continue
+            ax.imshow(x[i], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(labels[i], fontsize=8, pad=2)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _history_columns(history) -> dict[str, np.ndarray]:
+    """Turn a dict of lists, a list of per-epoch dicts, or a Keras History into {key: float array}."""
+    if hasattr(history, "history") and isinstance(history.history, dict):  # keras.callbacks.History
+        history = history.history
+    if isinstance(history, dict):
+        columns = {k: np.asarray([float(_as_array(v, k)) for v in vals]) for k, vals in history.items()}
+    elif isinstance(history, (list, tuple)) and all(isinstance(row, dict) for row in history):
+        keys = dict.fromkeys(k for row in history for k in row)  # ordered union of keys
+        columns = {k: np.asarray([float(_as_array(row.get(k, np.nan), k)) for row in history]) for k in keys}
+    else:
+        kind = type(history).__name__
+        raise ValueError(f"history must be a dict of lists, a list of per-epoch dicts or a History; got {kind}.")
+    if not any(len(v) for v in columns.values()):
+        raise ValueError(f"history is empty; got keys {sorted(columns)} with no values.")
+    return columns
+
+
+# What each history key means on the right panel, and how it is drawn: D's outputs solid, accuracies dotted.
+D_OUTPUT_LINES = {
+    "d_real": ("D(x), real", {"color": "tab:blue"}),
+    "d_fake": ("D(G(z)), generated", {"color": "tab:orange"}),
+    "d_acc_real": ("D accuracy, real", {"color": "tab:blue", "ls": ":", "alpha": 0.7}),
+    "d_acc_fake": ("D accuracy, generated", {"color": "tab:orange", "ls": ":", "alpha": 0.7}),
+}
+
+
+def plot_history(history, title: str | None = None):
+    """Plot D and G losses (left) and D's mean outputs on real and generated images (right) per epoch."""
+    cols = _history_columns(history)
+    loss_keys = [k for k in ("d_loss", "g_loss") if k in cols]
+    prob_keys = [k for k in D_OUTPUT_LINES if k in cols]
+    if not loss_keys and not prob_keys:
+        raise ValueError(f"history has keys {sorted(cols)}; expected some of d_loss, g_loss, d_real, d_fake.")
+    fig, (ax_loss, ax_prob) = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True, layout="constrained")
+    for key in loss_keys:
+        epochs = np.arange(1, len(cols[key]) + 1)
+        ax_loss.plot(epochs, cols[key], marker="o" if len(epochs) < 30 else None, ms=3, label=key)
+    for key in prob_keys:
+        name, style = D_OUTPUT_LINES[key]
+        ax_prob.plot(np.arange(1, len(cols[key]) + 1), cols[key], label=f"{key}: {name}", **style)
+    if prob_keys:
+        ax_prob.axhline(0.5, color="gray", ls="--", lw=1, label="0.5: equilibrium")
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="Losses")
+    ax_prob.set(xlabel="epoch", ylabel="mean D output", title="What D says", ylim=(-0.02, 1.02))
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax, keys in ((ax_loss, loss_keys), (ax_prob, prob_keys)):
+        ax.grid(alpha=0.3)
+        if not keys:
+            ax.text(0.5, 0.5, "not recorded", ha="center", va="center", transform=ax.transAxes, color="gray")
+    if loss_keys:
+        ax_loss.legend(fontsize=8)
+    if prob_keys:  # below the panel: D's curves span the whole height, so any spot inside would hide one
+        ax_prob.legend(fontsize=8, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def animation_frames(frames, ncols: int = 8, scale: int = 3, labels=None) -> list[np.ndarray]:
+    """Turn a list of image batches into gray (L) uint8 pictures: each grid upscaled ``scale``x, label on top."""
+    if isinstance(frames, np.ndarray) or hasattr(frames, "numpy") or not hasattr(frames, "__len__"):
+        raise ValueError(f"frames must be a list of image batches; got {type(frames).__name__}.")
+    if len(frames) == 0:
+        raise ValueError("frames is empty; expected a list of at least one image batch.")
+    scale, ncols = _positive_int(scale, "scale"), _positive_int(ncols, "ncols")
+    labels = _check_labels(labels, len(frames), "frame")
+    grids = [_tile(_to_unit(f, f"frames[{i}]"), ncols, 1, 1.0) for i, f in enumerate(frames)]
+    for i, g in enumerate(grids):
+        if g.shape != grids[0].shape:
+            raise ValueError(f"all frames must have the same batch shape; frames[{i}] gives a {g.shape} grid, "
+                             f"frames[0] a {grids[0].shape} grid.")  # fmt: skip
+    # (H, W) in [0, 1] -> (H * scale, W * scale) uint8
+    pictures = [np.kron(np.round(g * 255).astype(np.uint8), np.ones((scale, scale), np.uint8)) for g in grids]
+    if labels is None:
+        return pictures
+    from PIL import Image, ImageDraw, ImageFont
+
+    measure, width = ImageDraw.Draw(Image.new("L", (1, 1))), pictures[0].shape[1]
+    for size in range(max(11, 5 * scale), 5, -1):  # the largest font (down to 6 px) that fits every label
+        try:
+            font = ImageFont.load_default(size=size)
+        except TypeError:  # Pillow < 10.1 has only its fixed bitmap font
+            font = ImageFont.load_default()
+            break
+        if max(measure.textlength(text, font=font) for text in labels) <= width - 4:
+            break
+    top, bottom = measure.textbbox((0, 0), "Ag", font=font)[1::2]
+    strip = bottom - top + 2 * max(3, scale)
+    out = []
+    for pic, text in zip(pictures, labels):
+        img = Image.new("L", (pic.shape[1], pic.shape[0] + strip), 255)
+        img.paste(Image.fromarray(pic), (0, strip))
+        ImageDraw.Draw(img).text((pic.shape[1] / 2, strip / 2), text, fill=0, font=font, anchor="mm")
+        out.append(np.asarray(img))
+    return out
+
+
+def _encode(frames, fmt: str, fps: float, ncols: int, labels, loop: int) -> bytes:
+    """Encode frames as an animated GIF or PNG, the last frame held for ``HOLD_LAST_MS``."""
+    from PIL import Image
+
+    if not 0 < fps <= 50:
+        raise ValueError(f"fps must be in (0, 50] frames per second; got {fps!r}.")
+    if int(loop) != loop or loop < 0:
+        raise ValueError(f"loop must be 0 (forever) or a positive repeat count; got {loop!r}.")
+    images = [Image.fromarray(p) for p in animation_frames(frames, ncols=ncols, labels=labels)]
+    step = int(round(1000 / fps))
+    durations = [step] * (len(images) - 1) + [max(step, HOLD_LAST_MS)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format=fmt, save_all=True, append_images=images[1:], duration=durations, loop=int(loop))
+    return buffer.getvalue()
+
+
+def save_gif(frames, path, fps: float = 4, ncols: int = 8, labels=None, loop: int = 0) -> Path:
+    """Write the frames as an animated GIF (atomically, creating the folder) and return its Path.
+
+    Pillow merges consecutive identical frames into one longer frame; distinct ``labels`` keep every frame.
+    """
+    path = Path(path)
+    data = _encode(frames, "GIF", fps, ncols, labels, loop)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def animation(frames, fps: float = 4, ncols: int = 8, labels=None):
+    """Return an animated PNG as an ``IPython.display.Image``: it plays inline in JupyterLab and on GitHub.
+
+    GitHub runs no JavaScript but shows a stored image/png output, and browsers animate APNG in it.
+    """
+    from IPython.display import Image as IPythonImage
+
+    return IPythonImage(data=_encode(frames, "PNG", fps, ncols, labels, loop=0), format="png")
+
+
+def _samples(x, name: str, dim: int) -> np.ndarray:
+    """Check toy-GAN samples: 1-D -> shape (N,) (from (N,) or (N, 1)); 2-D -> shape (N, 2); finite, non-empty."""
+    a = _as_array(x, name).astype(float)
+    if dim == 1 and a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    expected = "(N,) or (N, 1)" if dim == 1 else "(N, 2)"
+    if (dim == 1 and a.ndim != 1) or (dim == 2 and (a.ndim != 2 or a.shape[1] != 2)) or len(a) == 0:
+        raise ValueError(f"{name} must have shape {expected} with N >= 1; got shape {a.shape}.")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains {np.count_nonzero(~np.isfinite(a))} NaN/inf values; expected finite.")
+    return a
+
+
+def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None, title: str | None = None):
+    """Step histograms (density=True) of 1-D real vs generated samples, and D's output curve on a twin axis."""
+    real, fake = _samples(real, "real", 1), _samples(fake, "fake", 1)
+    if x_range is None:
+        lo, hi = min(real.min(), fake.min()), max(real.max(), fake.max())
+        margin = 0.05 * (hi - lo) or 1.0
+        x_range = (lo - margin, hi + margin)
+    if np.shape(x_range) != (2,) or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
+        raise ValueError(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
+    fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if ax is None else (ax.figure, ax)
+    edges = np.linspace(x_range[0], x_range[1], _positive_int(bins, "bins") + 1)
+    ax.hist(real, bins=edges, density=True, histtype="step", lw=1.8, **REAL_STYLE)
+    ax.hist(fake, bins=edges, density=True, histtype="step", lw=1.8, **FAKE_STYLE)
+    ax.set(xlabel="x", ylabel="density", xlim=x_range, ylim=(0, 1.35 * ax.get_ylim()[1]))  # room for the legend
+    handles, names, top = *ax.get_legend_handles_labels(), ax
+    if d_fn is not None:
+        xs = np.linspace(x_range[0], x_range[1], 200, dtype=np.float32)[:, None]  # (200, 1), a model's input
+        d = _as_array(d_fn(xs), "d_fn(xs)").astype(float).reshape(-1)
+        if d.shape != (200,) or not np.all((d >= 0) & (d <= 1)):  # NaN fails too
+            got = f"{d.shape[0]} values in [{np.min(d):.3g}, {np.max(d):.3g}]" if d.size else "nothing"
+            raise ValueError(
+                f"d_fn must map a (200, 1) array to 200 probabilities in [0, 1]; got {got}. "
+                "Wrap a discriminator that outputs logits in a sigmoid."
+            )
+        twin = ax.twinx()
+        line = twin.plot(xs[:, 0], d, color="tab:green", ls="--", label="D(x)")
+        twin.set(ylabel="D(x)", ylim=(0, 1))
+        handles, names, top = handles + line, names + ["D(x)"], twin
+    top.legend(handles, names, loc="upper left", fontsize=8, ncols=len(names))  # on the twin, drawn above D(x)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_points_2d(real, fake, ax=None, title: str | None = None):
+    """Scatter 2-D real vs generated points (e.g. the ring of 8 Gaussians) with equal aspect."""
+    real, fake = _samples(real, "real", 2), _samples(fake, "fake", 2)
+    fig, ax = plt.subplots(figsize=(5, 5), layout="constrained") if ax is None else (ax.figure, ax)
+    ax.scatter(real[:, 0], real[:, 1], s=6, alpha=0.4, **REAL_STYLE)
+    ax.scatter(fake[:, 0], fake[:, 1], s=6, alpha=0.4, marker="x", **FAKE_STYLE)
+    ax.set(xlabel="x₁", ylabel="x₂", aspect="equal")
+    ax.legend(loc="upper right", fontsize=8, markerscale=2)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return fig
