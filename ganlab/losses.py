@@ -1,0 +1,214 @@
+"""GAN losses under one convention: real = 1, and the discriminator (or critic) outputs logits.
+
+Each loss is a pair of plain functions, ``*_d_loss(real_logits, fake_logits)`` for the discriminator and
+``*_g_loss(fake_logits)`` for the generator, written with ``keras.ops`` so they take NumPy arrays or
+tensors and return a scalar mean. A :class:`GANLoss` bundles a pair under a name, and :func:`get` looks one
+up: ``losses.get("non_saturating")``. Sigmoid-based losses use softplus forms, which never give inf or nan:
+
+    log D(x)     = log sigmoid(l)     = -softplus(-l)
+    log(1 - D(x)) = log(1 - sigmoid(l)) = -softplus(l)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+
+@dataclass(frozen=True, repr=False)
+class GANLoss:
+    """A named pair of GAN losses: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits)``.
+
+    Both return a scalar that their network minimises. ``gp_weight`` > 0 asks the training step to add
+    ``gp_weight * gradient_penalty(...)`` to the discriminator loss (WGAN-GP).
+    """
+
+    name: str
+    d_loss: Callable
+    g_loss: Callable
+    gp_weight: float = 0.0
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"GANLoss name must be a non-empty string, got {self.name!r}")
+        for field in ("d_loss", "g_loss"):
+            if not callable(getattr(self, field)):
+                raise ValueError(f"GANLoss {field} must be callable, got {getattr(self, field)!r}")
+        weight = self.gp_weight
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(f"GANLoss gp_weight must be a finite number >= 0, got {weight!r}")
+
+    def __repr__(self) -> str:
+        # Function names, not reprs with memory addresses, so notebook output stays stable.
+        d_name = getattr(self.d_loss, "__name__", type(self.d_loss).__name__)
+        g_name = getattr(self.g_loss, "__name__", type(self.g_loss).__name__)
+        return f"GANLoss(name={self.name!r}, d_loss={d_name}, g_loss={g_name}, gp_weight={self.gp_weight})"
+
+
+def _as_logits(x, name: str):
+    """Check that ``x`` holds discriminator outputs of shape (B,) or (B, 1), and return it as float32."""
+    x = ops.convert_to_tensor(x)
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    if not (dtype.startswith("float") or dtype.startswith("int") or dtype.startswith("uint")):
+        raise ValueError(f"{name} must hold real numbers, got dtype {dtype}")
+    shape = tuple(x.shape)
+    if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
+        raise ValueError(
+            f"{name} must be discriminator outputs of shape (B, 1) or (B,), got shape {shape}; "
+            "did you pass images instead of D(images)?"
+        )
+    if shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {shape}); need at least one logit")
+    return ops.cast(x, "float32")
+
+
+# Minimax and non-saturating (Goodfellow et al. 2014): D is a sigmoid classifier on logits.
+
+
+def minimax_d_loss(real_logits, fake_logits):
+    """Discriminator cross-entropy: mean of -[log D(x) + log(1 - D(G(z)))], with D = sigmoid(logits)."""
+    real = _as_logits(real_logits, "real_logits")
+    fake = _as_logits(fake_logits, "fake_logits")
+    # -log sigmoid(l) = softplus(-l);  -log(1 - sigmoid(l)) = softplus(l)
+    return ops.mean(ops.softplus(-real)) + ops.mean(ops.softplus(fake))
+
+
+def minimax_g_loss(fake_logits):
+    """Saturating generator loss: mean of +log(1 - D(G(z))); its gradient vanishes when D(G(z)) ≈ 0."""
+    fake = _as_logits(fake_logits, "fake_logits")
+    return -ops.mean(ops.softplus(fake))
+
+
+def non_saturating_d_loss(real_logits, fake_logits):
+    """Same as :func:`minimax_d_loss`: mean of -[log D(x) + log(1 - D(G(z)))]."""
+    return minimax_d_loss(real_logits, fake_logits)
+
+
+def non_saturating_g_loss(fake_logits):
+    """Non-saturating generator loss: mean of -log D(G(z)); strong gradient while D rejects the fakes."""
+    fake = _as_logits(fake_logits, "fake_logits")
+    return ops.mean(ops.softplus(-fake))
+
+
+# Least squares (LSGAN, Mao et al. 2017): squared error on the raw outputs, targets real = 1, fake = 0.
+
+
+def least_squares_d_loss(real_logits, fake_logits):
+    """LSGAN discriminator loss: 0.5 * mean((D(x) - 1)^2) + 0.5 * mean(D(G(z))^2) on raw outputs."""
+    real = _as_logits(real_logits, "real_logits")
+    fake = _as_logits(fake_logits, "fake_logits")
+    return 0.5 * ops.mean(ops.square(real - 1.0)) + 0.5 * ops.mean(ops.square(fake))
+
+
+def least_squares_g_loss(fake_logits):
+    """LSGAN generator loss: 0.5 * mean((D(G(z)) - 1)^2) on raw outputs."""
+    fake = _as_logits(fake_logits, "fake_logits")
+    return 0.5 * ops.mean(ops.square(fake - 1.0))
+
+
+# Wasserstein (Arjovsky et al. 2017): the critic's raw scores, real scored high.
+
+
+def wasserstein_d_loss(real_logits, fake_logits):
+    """Critic loss: mean(D(G(z))) - mean(D(x)), the negative of the estimated Wasserstein-1 distance."""
+    real = _as_logits(real_logits, "real_logits")
+    fake = _as_logits(fake_logits, "fake_logits")
+    return ops.mean(fake) - ops.mean(real)
+
+
+def wasserstein_g_loss(fake_logits):
+    """Wasserstein generator loss: -mean(D(G(z)))."""
+    fake = _as_logits(fake_logits, "fake_logits")
+    return -ops.mean(fake)
+
+
+# Hinge (Lim & Ye 2017; used by SAGAN and BigGAN).
+
+
+def hinge_d_loss(real_logits, fake_logits):
+    """Hinge discriminator loss: mean(relu(1 - D(x))) + mean(relu(1 + D(G(z))))."""
+    real = _as_logits(real_logits, "real_logits")
+    fake = _as_logits(fake_logits, "fake_logits")
+    return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
+
+
+def hinge_g_loss(fake_logits):
+    """Hinge generator loss: -mean(D(G(z)))."""
+    fake = _as_logits(fake_logits, "fake_logits")
+    return -ops.mean(fake)
+
+
+# WGAN-GP (Gulrajani et al. 2017).
+
+
+def _is_concrete(x) -> bool:
+    """True when ``x``'s values can be read now (NumPy, Python numbers, eager tensors), not inside a graph."""
+    return not tf.is_tensor(x) or (tf.executing_eagerly() and hasattr(x, "numpy"))
+
+
+def gradient_penalty(discriminator, real, fake, alpha, *, training: bool = True):
+    """WGAN-GP penalty mean((||grad_x D(x_hat)||_2 - 1)^2) at x_hat = alpha*real + (1-alpha)*fake.
+
+    ``alpha`` (shape (B, 1, 1, 1) for images; (B, 1, ..., 1) in general) comes from the caller, so the
+    function is pure. Call it inside the discriminator's GradientTape: the penalty is differentiable with
+    respect to the discriminator's weights. D must score each sample on its own (no BatchNormalization).
+    """
+    if not callable(discriminator):
+        raise ValueError(f"discriminator must be a callable model, got {type(discriminator).__name__}")
+    real = tf.cast(tf.convert_to_tensor(real), tf.float32)
+    fake = tf.cast(tf.convert_to_tensor(fake), tf.float32)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+    if real.shape.rank is None or real.shape.rank < 2:
+        raise ValueError(f"real must be a batch of shape (B, ...), e.g. (B, 28, 28, 1), got {tuple(real.shape)}")
+    alpha_values = alpha
+    alpha = tf.cast(tf.convert_to_tensor(alpha), tf.float32)
+    expected = (real.shape[0],) + (1,) * (real.shape.rank - 1)
+    if not alpha.shape.is_compatible_with(expected):
+        raise ValueError(f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}")
+    if _is_concrete(alpha_values):
+        a = np.asarray(alpha_values, dtype=np.float64)
+        if not np.all(np.isfinite(a)) or a.min() < 0.0 or a.max() > 1.0:
+            raise ValueError(f"alpha must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]")
+
+    # Interpolate between real and fake samples, one alpha per sample.
+    x_hat = alpha * real + (1.0 - alpha) * fake  # (B, 28, 28, 1)
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = discriminator(x_hat, training=training)  # (B, 1)
+    grads = tape.gradient(scores, x_hat)  # (B, 28, 28, 1); sum over B is fine: sample i only sees x_hat[i]
+    if grads is None:
+        raise ValueError("the discriminator's output does not depend on its input; cannot compute a gradient penalty")
+    grads = tf.reshape(grads, (tf.shape(grads)[0], -1))  # (B, 784)
+    # The small epsilon keeps sqrt differentiable where a gradient is exactly zero.
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)  # (B,)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+LOSSES: dict[str, GANLoss] = {
+    "minimax": GANLoss("minimax", minimax_d_loss, minimax_g_loss),
+    "non_saturating": GANLoss("non_saturating", non_saturating_d_loss, non_saturating_g_loss),
+    "least_squares": GANLoss("least_squares", least_squares_d_loss, least_squares_g_loss),
+    "wasserstein_gp": GANLoss("wasserstein_gp", wasserstein_d_loss, wasserstein_g_loss, gp_weight=10.0),
+    "hinge": GANLoss("hinge", hinge_d_loss, hinge_g_loss),
+}
+
+
+def get(name_or_loss) -> GANLoss:
+    """Return the :class:`GANLoss` registered under a name (see ``LOSSES``), or a GANLoss unchanged."""
+    if isinstance(name_or_loss, GANLoss):
+        return name_or_loss
+    valid = ", ".join(repr(name) for name in LOSSES)
+    if not isinstance(name_or_loss, str):
+        raise ValueError(f"loss must be a GANLoss or one of {valid}; got {type(name_or_loss).__name__} {name_or_loss!r}")
+    key = name_or_loss.strip().lower().replace("-", "_")
+    if key not in LOSSES:
+        raise ValueError(f"unknown loss {name_or_loss!r}; valid names are {valid}")
+    return LOSSES[key]

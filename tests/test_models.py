@@ -1,0 +1,140 @@
+"""Tests for ganlab.models: shapes, ranges, the tutorial's parameter counts, and errors for people."""
+
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+
+import keras
+import numpy as np
+import pytest
+
+from ganlab import models
+
+LATENT_DIM = 16
+BATCH = 4
+
+
+def _z(latent_dim: int = LATENT_DIM, batch: int = BATCH, scale: float = 1.0) -> np.ndarray:
+    return (np.random.default_rng(0).normal(size=(batch, latent_dim)) * scale).astype(np.float32)
+
+
+def _images(batch: int = BATCH, scale: float = 1.0) -> np.ndarray:
+    return np.random.default_rng(1).uniform(-scale, scale, (batch, 28, 28, 1)).astype(np.float32)
+
+
+GENERATORS = {
+    "mlp": lambda: models.build_mlp_generator(LATENT_DIM, hidden=(32, 64)),
+    "dcgan_default": lambda: models.build_dcgan_generator(LATENT_DIM),
+    "dcgan_tutorial": lambda: models.build_dcgan_generator(LATENT_DIM, preset="tutorial"),
+}
+DISCRIMINATORS = {
+    "mlp": lambda: models.build_mlp_discriminator(hidden=(32, 16)),
+    "dcgan_default": lambda: models.build_dcgan_discriminator(),
+    "dcgan_tutorial": lambda: models.build_dcgan_discriminator(preset="tutorial"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_generator_outputs_images_in_tanh_range(kind):
+    generator = GENERATORS[kind]()
+    assert generator.output_shape == (None, 28, 28, 1)
+    # Large z pushes the tanh to saturation: values must still stay within [-1, 1].
+    for training in (False, True):
+        images = keras.ops.convert_to_numpy(generator(_z(scale=50.0), training=training))
+        assert images.shape == (BATCH, 28, 28, 1) and images.dtype == np.float32
+        assert np.all(np.isfinite(images)) and images.min() >= -1.0 and images.max() <= 1.0
+        assert images.std() > 0  # not a constant image
+
+
+@pytest.mark.parametrize("kind", sorted(DISCRIMINATORS))
+def test_discriminator_outputs_one_logit_per_image(kind):
+    discriminator = DISCRIMINATORS[kind]()
+    assert discriminator.output_shape == (None, 1)
+    assert discriminator.get_layer("d_logits").activation.__name__ == "linear"  # logits: no sigmoid
+    logits = keras.ops.convert_to_numpy(discriminator(_images(scale=100.0), training=False))
+    assert logits.shape == (BATCH, 1) and np.all(np.isfinite(logits))
+    # Unbounded logits: out-of-range inputs give values a sigmoid could never produce.
+    assert logits.min() < 0.0 or logits.max() > 1.0
+
+
+def test_tutorial_preset_matches_tensorflow_dcgan_tutorial_parameter_counts():
+    generator = models.build_dcgan_generator(100, preset="tutorial")
+    discriminator = models.build_dcgan_discriminator(preset="tutorial")
+    assert generator.count_params() == 2_330_944
+    assert discriminator.count_params() == 212_865
+    # The tutorial's layer order and output shapes.
+    assert [type(layer).__name__ for layer in generator.layers[1:]] == [
+        "Dense", "BatchNormalization", "LeakyReLU", "Reshape",
+        "Conv2DTranspose", "BatchNormalization", "LeakyReLU",
+        "Conv2DTranspose", "BatchNormalization", "LeakyReLU",
+        "Conv2DTranspose",
+    ]  # fmt: skip
+    assert generator.get_layer("g_reshape").output.shape == (None, 7, 7, 256)
+    assert generator.get_layer("g_up1").output.shape == (None, 7, 7, 128)
+    assert generator.get_layer("g_up2").output.shape == (None, 14, 14, 64)
+    assert generator.get_layer("g_lrelu1").negative_slope == pytest.approx(0.3)
+    assert [type(layer).__name__ for layer in discriminator.layers[1:]] == [
+        "Conv2D", "LeakyReLU", "Dropout", "Conv2D", "LeakyReLU", "Dropout", "Flatten", "Dense",
+    ]  # fmt: skip
+    assert discriminator.get_layer("d_dropout1").rate == pytest.approx(0.3)
+
+
+def test_default_preset_is_smaller_than_the_tutorial():
+    for build in (models.build_dcgan_generator, models.build_dcgan_discriminator):
+        assert build(preset="default").count_params() < build(preset="tutorial").count_params() / 2
+
+
+def test_mlp_generator_has_the_classic_blocks():
+    generator = models.build_mlp_generator(100)
+    assert generator.get_layer("g_bn1").momentum == pytest.approx(0.8)
+    assert generator.get_layer("g_lrelu1").negative_slope == pytest.approx(0.2)
+    assert [generator.get_layer(f"g_dense{i}").units for i in (1, 2, 3)] == [256, 512, 1024]
+    assert generator.get_layer("g_out").units == 784
+
+
+def test_dcgan_builders_follow_image_shape():
+    generator = models.build_dcgan_generator(8, image_shape=(32, 32, 3))
+    discriminator = models.build_dcgan_discriminator(image_shape=(32, 32, 3))
+    assert generator.output_shape == (None, 32, 32, 3)
+    assert generator.get_layer("g_reshape").output.shape == (None, 8, 8, 128)
+    assert discriminator(np.zeros((2, 32, 32, 3), np.float32)).shape == (2, 1)
+
+
+def test_dcgan_config_overrides_and_checks():
+    params = models.dcgan_config("tutorial", g_kernel=4)
+    assert params["g_kernel"] == 4 and models.DCGAN_PRESETS["tutorial"]["g_kernel"] == 5  # a copy
+    generator = models.build_dcgan_generator(LATENT_DIM, preset=params)
+    assert generator.get_layer("g_up1").kernel_size == (4, 4)
+    with pytest.raises(ValueError, match=r"unknown \['g_base'\]"):
+        models.dcgan_config("default", g_base=64)
+    with pytest.raises(ValueError, match="one stride per entry"):
+        models.dcgan_config("default", g_strides=(1, 2))
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\)"):
+        models.dcgan_config("default", dropout=1.5)
+
+
+def test_unknown_preset_lists_valid_presets():
+    for build in (models.build_dcgan_generator, models.build_dcgan_discriminator):
+        with pytest.raises(ValueError, match="unknown DCGAN preset 'huge'") as info:
+            build(preset="huge")
+        for name in models.DCGAN_PRESETS:
+            assert repr(name) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "build, kwargs, match",
+    [
+        (models.build_mlp_generator, dict(latent_dim=0), "latent_dim must be a positive int, got 0"),
+        (models.build_mlp_generator, dict(latent_dim=2.5), "latent_dim must be a positive int, got 2.5"),
+        (models.build_mlp_generator, dict(latent_dim=True), "latent_dim must be a positive int, got True"),
+        (models.build_mlp_generator, dict(hidden=()), "hidden must not be empty"),
+        (models.build_mlp_generator, dict(hidden=(256, -1)), r"every entry of hidden \(256, -1\)"),
+        (models.build_mlp_generator, dict(image_shape=(28, 28)), r"image_shape must be \(height, width, channels\)"),
+        (models.build_mlp_discriminator, dict(hidden=512), "hidden must be a tuple of positive ints"),
+        (models.build_mlp_discriminator, dict(name=""), "name must be a non-empty string"),
+        (models.build_dcgan_generator, dict(latent_dim=-3), "latent_dim must be a positive int, got -3"),
+        (models.build_dcgan_generator, dict(image_shape=(30, 30, 1)), "divisible by 4"),
+        (models.build_dcgan_discriminator, dict(image_shape="28x28"), "image_shape must be a tuple"),
+    ],
+)
+def test_bad_arguments_raise_helpful_value_errors(build, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build(**kwargs)
