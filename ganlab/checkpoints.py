@@ -1,0 +1,269 @@
+"""Atomic, full-state checkpoints, so a stopped training run resumes exactly where it was saved.
+
+A checkpoint is a folder ``ckpt-00004/`` (named by epoch) holding ``state.npz``, every array of the run (G and
+D variables, both optimizers' variables with their step counters, the GAN's random-seed state, the fixed noise,
+the snapshot frames, NumPy's RNG key), and ``meta.json`` (epoch, step, history, shapes). Saving writes a hidden
+temp folder, fsyncs it, renames it into place and only then repoints ``latest.json``, so a kill at any moment
+leaves the previous checkpoint loadable. The last ``keep`` checkpoints are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+
+import numpy as np
+
+FORMAT_VERSION = 1
+PREFIX = "ckpt-"
+TMP_PREFIX = ".tmp-"
+POINTER = "latest.json"
+STATE_FILE = "state.npz"
+META_FILE = "meta.json"
+GROUPS = ("generator", "discriminator", "g_optimizer", "d_optimizer", "seed")
+
+
+@dataclasses.dataclass
+class CheckpointState:
+    """What :func:`load_checkpoint` restored besides the variables: counters, history, noise and frames."""
+
+    path: Path
+    epoch: int
+    step: int
+    history: dict
+    fixed_noise: np.ndarray | None
+    frames: list
+    frame_epochs: list
+    extra: dict
+
+
+def _variables(gan) -> dict[str, list]:
+    """Every variable a checkpoint holds, by group, in a fixed order (same architecture → same order)."""
+    if hasattr(gan, "build_optimizers"):
+        gan.build_optimizers()
+    return {
+        "generator": list(gan.generator.variables),  # weights, BN statistics, dropout seeds
+        "discriminator": list(gan.discriminator.variables),
+        "g_optimizer": list(gan.g_optimizer.variables),  # iterations, learning rate, slots
+        "d_optimizer": list(gan.d_optimizer.variables),
+        "seed": [gan.seed_generator.state],
+    }
+
+
+def _number(x):
+    """A history entry as a JSON number: ints (epoch numbers) stay ints, everything else becomes a float."""
+    return int(x) if isinstance(x, (int, np.integer)) else float(x)
+
+
+def _epoch_of(path: Path) -> int | None:
+    """5 for ``ckpt-00005``; None for anything else."""
+    name = path.name
+    if not name.startswith(PREFIX) or not name[len(PREFIX):].isdigit():
+        return None
+    return int(name[len(PREFIX):])
+
+
+def list_checkpoints(directory) -> list[Path]:
+    """The ``ckpt-*`` folders in ``directory``, oldest epoch first (complete or not)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.iterdir() if p.is_dir() and _epoch_of(p) is not None]
+    return sorted(found, key=_epoch_of)
+
+
+def _read_meta(path: Path) -> dict | None:
+    """The parsed ``meta.json`` of a complete checkpoint folder, or None if the folder is incomplete."""
+    try:
+        meta = json.loads((path / META_FILE).read_text())
+        complete = (path / STATE_FILE).is_file() and meta.get("format") == FORMAT_VERSION
+        return meta if complete else None
+    except (OSError, ValueError):
+        return None
+
+
+def latest_checkpoint(directory) -> Path | None:
+    """The checkpoint ``latest.json`` names, else the newest complete ``ckpt-*`` folder, else None."""
+    directory = Path(directory)
+    try:
+        name = json.loads((directory / POINTER).read_text())["checkpoint"]
+        if isinstance(name, str) and _epoch_of(Path(name)) is not None and _read_meta(directory / name):
+            return directory / name
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing or broken pointer: fall back to scanning
+    for path in reversed(list_checkpoints(directory)):
+        if _read_meta(path) is not None:
+            return path
+    return None
+
+
+def _fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (new names, renames) to disk; a no-op where the OS cannot open folders."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w") as f:
+        json.dump(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _replace_pointer(directory: Path, name: str, epoch: int) -> None:
+    """Point ``latest.json`` at ``name`` atomically: write a temp file, then os.replace it."""
+    tmp = directory / f"{TMP_PREFIX}{POINTER}"
+    _write_json(tmp, {"checkpoint": name, "epoch": epoch})
+    os.replace(tmp, directory / POINTER)
+    _fsync_dir(directory)
+
+
+def clean_temp(directory) -> None:
+    """Delete leftovers of interrupted saves (hidden ``.tmp-*`` entries)."""
+    directory = Path(directory)
+    if directory.is_dir():
+        for p in directory.glob(TMP_PREFIX + "*"):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=(), frame_epochs=(),
+                    step=None, extra=None, keep=2) -> Path:
+    """Write the full training state as ``directory/ckpt-{epoch:05d}`` atomically; return its path."""
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(f"keep must be an int >= 1, got {keep!r}")
+    epoch, directory = int(epoch), Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    clean_temp(directory)
+    groups = _variables(gan)
+    step = int(gan.g_optimizer.iterations.numpy()) if step is None else int(step)
+    frames = [np.asarray(f) for f in frames]
+    frame_epochs = [int(e) for e in frame_epochs]
+    if len(frames) != len(frame_epochs):
+        raise ValueError(f"got {len(frames)} frames but {len(frame_epochs)} frame_epochs")
+
+    arrays = {f"{g}_{i:04d}": np.asarray(v.numpy()) for g, vs in groups.items() for i, v in enumerate(vs)}
+    if fixed_noise is not None:
+        arrays["fixed_noise"] = np.asarray(fixed_noise, dtype=np.float32)
+    if frames:
+        arrays["frames"] = np.stack(frames)  # (F, B, 28, 28, 1)
+    rng = np.random.get_state()
+    arrays["numpy_rng_key"] = rng[1]
+    meta = {
+        "format": FORMAT_VERSION,
+        "epoch": epoch,
+        "step": step,
+        "history": {k: [_number(x) for x in v] for k, v in history.items()},
+        "frame_epochs": frame_epochs,
+        "shapes": {g: [[v.path, list(v.shape)] for v in vs] for g, vs in groups.items()},
+        "optimizers": {"g": type(gan.g_optimizer).__name__, "d": type(gan.d_optimizer).__name__},
+        "numpy_rng": [rng[0], int(rng[2]), int(rng[3]), float(rng[4])],
+        "extra": extra or {},
+        "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+    # Write everything into a fresh hidden folder, flush it to disk, then rename it into place.
+    tmp = directory / f"{TMP_PREFIX}{PREFIX}{epoch:05d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    final = directory / f"{PREFIX}{epoch:05d}"
+    try:
+        _write_arrays(tmp / STATE_FILE, arrays)
+        _write_json(tmp / META_FILE, meta)
+        _fsync_dir(tmp)
+        if final.exists():  # a stale folder from a run that was resumed from an earlier epoch
+            os.rename(final, directory / f"{TMP_PREFIX}old-{final.name}")
+        os.rename(tmp, final)
+        _fsync_dir(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _replace_pointer(directory, final.name, epoch)
+
+    # Drop checkpoints from an abandoned future (epoch > this one) and all but the newest `keep`.
+    older = [p for p in list_checkpoints(directory) if _epoch_of(p) < epoch]
+    stale = [p for p in list_checkpoints(directory) if _epoch_of(p) > epoch]
+    for p in stale + older[: max(0, len(older) - (keep - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+    clean_temp(directory)
+    return final
+
+
+def _check_fits(path: Path, meta: dict, groups: dict[str, list], gan_opts: tuple[str, str]) -> None:
+    """Raise a ValueError naming the first variable whose count or shape differs from the checkpoint's."""
+    fix = "Build the GAN with the same architecture and optimizer types that wrote it, or choose another out_dir."
+    saved_opts, now_opts = meta.get("optimizers", {}), {"g_optimizer": gan_opts[0], "d_optimizer": gan_opts[1]}
+    for group, variables in groups.items():
+        saved = meta["shapes"].get(group, [])
+        if len(saved) != len(variables):
+            was = f" ({saved_opts.get(group[0], '?')})" if group in now_opts else ""
+            now = f" ({now_opts[group]})" if group in now_opts else ""
+            raise ValueError(
+                f"checkpoint {path} does not fit this GAN: its {group} has {len(saved)} variables{was}, "
+                f"this one has {len(variables)}{now}. {fix}"
+            )
+        for i, (v, (saved_path, shape)) in enumerate(zip(variables, saved)):
+            if tuple(v.shape) != tuple(shape):
+                raise ValueError(
+                    f"checkpoint {path} does not fit this GAN: {group} variable {i} ({v.path}) has shape "
+                    f"{tuple(v.shape)} here but {tuple(shape)} in the checkpoint ({saved_path}). {fix}"
+                )
+
+
+def load_checkpoint(gan, directory) -> CheckpointState:
+    """Restore the newest complete checkpoint in ``directory`` into ``gan`` (built the same way) and return the rest.
+
+    Everything is restored (weights, optimizer slots and step counters, seed states, NumPy's global RNG) except
+    the optimizers' learning rates, which keep the values ``gan`` was compiled with.
+    """
+    directory = Path(directory)
+    clean_temp(directory)
+    path = latest_checkpoint(directory)
+    if path is None:
+        raise FileNotFoundError(f"no complete checkpoint (ckpt-* folder) in {directory}")
+    meta = _read_meta(path)
+    groups = _variables(gan)
+    _check_fits(path, meta, groups, (type(gan.g_optimizer).__name__, type(gan.d_optimizer).__name__))
+    with np.load(path / STATE_FILE) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    # The learning rates stay as compiled now: after a divergence, "lower the rate and resume" must work.
+    rates = (gan.g_optimizer.learning_rate, gan.d_optimizer.learning_rate)  # Variables (or schedule values)
+    for group, variables in groups.items():
+        for i, v in enumerate(variables):
+            if not any(v is rate for rate in rates):
+                v.assign(arrays[f"{group}_{i:04d}"])
+    name, pos, has_gauss, cached = meta["numpy_rng"]
+    np.random.set_state((name, arrays["numpy_rng_key"], pos, has_gauss, cached))
+    frames = list(arrays["frames"]) if "frames" in arrays else []
+    return CheckpointState(
+        path=path,
+        epoch=int(meta["epoch"]),
+        step=int(meta["step"]),
+        history={k: list(v) for k, v in meta["history"].items()},
+        fixed_noise=arrays.get("fixed_noise"),
+        frames=frames,
+        frame_epochs=list(meta["frame_epochs"]),
+        extra=meta.get("extra", {}),
+    )
