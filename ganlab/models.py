@@ -199,3 +199,12 @@ def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="d
     logits = layers.Dense(1, name="d_logits")(x)  # (B, 1)
     model = keras.Model(image, logits, name=_check_name(name))
     return _assert_output_shape(model, (None, 1))
+
+
+def build_pair(kind="dcgan", preset="default", latent_dim=100):
+    """The generator and discriminator of one of the course's GANs: ``kind`` "mlp" or "dcgan" (with a preset)."""
+    if kind == "mlp":
+        return build_mlp_generator(latent_dim), build_mlp_discriminator()
+    if kind == "dcgan":
+        return build_dcgan_generator(latent_dim, preset=preset), build_dcgan_discriminator(preset=preset)
+    raise ValueError(f"unknown GAN kind {kind!r}; expected 'mlp' or 'dcgan'")

@@ -138,3 +138,13 @@ def test_unknown_preset_lists_valid_presets():
 def test_bad_arguments_raise_helpful_value_errors(build, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build(**kwargs)
+
+
+def test_build_pair_gives_matching_networks():
+    g, d = models.build_pair("dcgan", "tutorial", latent_dim=8)
+    assert g.input_shape == (None, 8) and g.count_params() != models.build_pair("dcgan", "default", 8)[0].count_params()
+    assert d(g(np.zeros((2, 8), "float32"))).shape == (2, 1)
+    g, d = models.build_pair("mlp", latent_dim=8)
+    assert g.name == "mlp_generator" and d.name == "mlp_discriminator"
+    with pytest.raises(ValueError, match="'mlp' or 'dcgan'"):
+        models.build_pair("vae")

@@ -1,0 +1,228 @@
+"""The command line: ``python -m ganlab train|sample`` (also installed as the ``ganlab`` command).
+
+``train`` trains the course's MLP GAN or DCGAN on MNIST with checkpoints, so an interrupted run resumes with
+``--resume``; ``sample`` draws images from a saved generator. Bad input gets one clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ganlab import config
+
+RUN_FILE = "run.json"  # the architecture and settings of a run, so --resume rebuilds the same networks
+MAX_SAMPLES = 1_000_000
+
+
+class CLIError(Exception):
+    """A problem with the user's input: printed as one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+def _writable_dir(path: Path) -> Path:
+    """Create ``path`` if needed and prove we can write there, or raise a CLIError saying so."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".ganlab-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise CLIError(f"cannot write to the output folder {path}: {err.strerror or err}; "
+                       "choose a folder you can write to") from None
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ganlab", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train an MLP GAN or a DCGAN on MNIST")
+    t.add_argument("model", choices=("mlp", "dcgan"), help="which GAN to train")
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
+    budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
+    t.add_argument("--batch-size", type=_positive_int, default=64)
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--preset", default="default", help="DCGAN preset: default (CPU-friendly) or tutorial")
+    t.add_argument("--loss", default="non_saturating", help="GAN loss (see ganlab.losses.LOSSES)")
+    t.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for both networks")
+    t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    t.add_argument("--out", type=Path, required=True, help="folder for the models, history, images, checkpoints")
+    t.add_argument("--quiet", action="store_true", help="no progress output")
+
+    s = sub.add_parser("sample", help="draw images from a saved generator")
+    s.add_argument("generator", type=Path, help="a generator saved as .keras (e.g. RUN/generator.keras)")
+    s.add_argument("--n", type=_positive_int, default=64, help="how many images")
+    s.add_argument("--out", type=Path, required=True, help="the .npy file to write: (N, 28, 28, 1) float32 in [-1, 1]")
+    s.add_argument("--png", type=Path, help="also save a grid of the images as a PNG")
+    s.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _settings(args) -> dict:
+    """The run's settings, fixed at its start and reused on --resume."""
+    settings = {"model": args.model, "preset": args.preset if args.model == "dcgan" else None, "latent_dim": 100,
+                "batch_size": args.batch_size, "seed": args.seed, "loss": args.loss, "lr": args.lr}
+    run_file = args.out / RUN_FILE
+    if args.resume and run_file.exists():
+        saved = json.loads(run_file.read_text())
+        if saved["model"] != args.model or (args.model == "dcgan" and saved["preset"] != args.preset):
+            raise CLIError(f"{args.out} holds a {saved['model']} run (preset {saved['preset']}); "
+                           f"resume it with the same model, or choose another --out")
+        return saved
+    return settings
+
+
+def make_gan(settings: dict):
+    """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
+    import keras
+
+    from ganlab import models, training
+
+    g, d = models.build_pair(settings["model"], settings["preset"], settings["latent_dim"])
+    gan = training.GAN(g, d, seed=settings["seed"])
+    gan.compile(d_optimizer=keras.optimizers.Adam(settings["lr"], beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(settings["lr"], beta_1=0.5), loss=settings["loss"])
+    return gan
+
+
+def train(args) -> int:
+    from ganlab import data, losses, models, plotting, training
+
+    if args.epochs is None and args.seconds is None:
+        raise CLIError("say how long to train: --epochs N or --seconds S")
+    if args.model == "dcgan" and args.preset not in models.DCGAN_PRESETS:
+        raise CLIError(f"unknown --preset {args.preset!r}; choose from {', '.join(models.DCGAN_PRESETS)}")
+    if args.loss not in losses.LOSSES:
+        raise CLIError(f"unknown --loss {args.loss!r}; choose from {', '.join(losses.LOSSES)}")
+    out = _writable_dir(args.out)
+    settings = _settings(args)
+    config.set_seed(settings["seed"])
+    config.smoke_banner()
+
+    mnist = data.load_mnist(args.data)
+    dataset = data.make_dataset(mnist.x_train, settings["batch_size"], seed=settings["seed"])
+    gan = make_gan(settings)
+    g, d = gan.generator, gan.discriminator
+    (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
+
+    # Smoke mode: 5 batches per epoch and at most 3 seconds.
+    epochs, seconds, steps = args.epochs, args.seconds, None
+    if config.is_smoke():
+        seconds, steps = seconds and min(seconds, 3.0), 5
+    run = training.train(gan, dataset, epochs=epochs, seconds=seconds, steps_per_epoch=steps, out_dir=out / "checkpoints",
+                         resume=args.resume, verbose=0 if args.quiet else (2 if sys.stdout.isatty() else 1))
+
+    # The products of the run, written even after an interruption (they show the weights reached so far).
+    g.save(out / "generator.keras")
+    d.save(out / "discriminator.keras")
+    (out / "history.json").write_text(json.dumps(run.history, indent=1))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = plotting.show_grid(gan.sample(run.fixed_noise), ncols=8, title=f"{settings['model']} after "
+                             f"{run.epochs_done} epochs")
+    fig.savefig(out / "samples.png", dpi=100)
+    labels = [f"epoch {e}" for e in run.frame_epochs]
+    if run.frames:
+        plotting.save_gif(run.frames, out / "progress.gif", labels=labels)
+    print(f"wrote {out}/: generator.keras, discriminator.keras, history.json, samples.png, progress.gif, "
+          f"checkpoints/ ({run.epochs_done} epochs, {run.step} generator steps)")
+    if run.interrupted:
+        print(f"interrupted: continue with  python -m ganlab train {settings['model']} --resume --out {out} "
+              f"{'--epochs N' if args.epochs else '--seconds S'}")
+        return 130
+    return 0
+
+
+def load_generator(path: Path):
+    """Load a saved generator, or raise a CLIError that says what is wrong with the file."""
+    import keras
+
+    if not path.exists():
+        raise CLIError(f"no such file: {path} (train one with: python -m ganlab train dcgan --seconds 120 --out runs/dcgan)")
+    if path.suffix != ".keras":
+        raise CLIError(f"{path} is not a .keras model file; pass the generator.keras that 'train' wrote")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as err:  # zip, JSON and Keras errors all mean: not a usable model file
+        raise CLIError(f"{path} could not be loaded as a Keras model ({type(err).__name__}: "
+                       f"{str(err).splitlines()[0][:200]}); is it a complete generator.keras?") from None
+    if tuple(model.output_shape) == (None, 1):
+        raise CLIError(f"{path} outputs one number per input, not images: is it a discriminator? "
+                       "Pass the generator.keras that 'train' wrote")
+    if not isinstance(model.input_shape, tuple) or len(model.input_shape) != 2:
+        raise CLIError(f"{path} takes inputs of shape {model.input_shape}; a generator takes noise z of shape (N, latent_dim)")
+    if tuple(model.output_shape[1:]) != (28, 28, 1):
+        raise CLIError(f"{path} outputs shape {model.output_shape}, not images (N, 28, 28, 1): is it a discriminator?")
+    return model
+
+
+def sample(args) -> int:
+    import numpy as np
+
+    if args.n > MAX_SAMPLES:
+        raise CLIError(f"--n {args.n} is more than the {MAX_SAMPLES:,} images one call makes; use several calls")
+    if args.out.suffix != ".npy":
+        raise CLIError(f"--out {args.out} must end in .npy")
+    for path in (args.out, args.png):
+        if path is not None:
+            _writable_dir(path.parent if str(path.parent) else Path("."))
+    model = load_generator(args.generator)
+    z = np.random.default_rng(args.seed).standard_normal((args.n, model.input_shape[1])).astype(np.float32)
+    images = model.predict(z, batch_size=500, verbose=0)  # (N, 28, 28, 1), inference mode
+    images = np.clip(images.astype(np.float32), -1.0, 1.0)
+    if not np.all(np.isfinite(images)):
+        raise CLIError(f"{args.generator} produced non-finite values: the saved generator is broken (diverged?)")
+    np.save(args.out, images)
+    print(f"wrote {args.out}: {images.shape} float32 in [-1, 1]")
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ganlab import plotting
+
+        plotting.show_grid(images[:100], ncols=10).savefig(args.png, dpi=100)
+        print(f"wrote {args.png}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": train, "sample": sample}[args.command](args)
+    except CLIError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # ganlab's own input checks
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""python -m ganlab: a train -> sample round trip, resume, and a clear one-line error for each bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ganlab.__main__ import main
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A real (smoke-sized) training run through the command line, shared by the tests below."""
+    out = tmp_path_factory.mktemp("run")
+    assert main(["train", "dcgan", "--seconds", "5", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_train_writes_every_product(trained_run):
+    for name in ("generator.keras", "discriminator.keras", "history.json", "samples.png", "progress.gif", "run.json"):
+        assert (trained_run / name).is_file(), name
+    history = json.loads((trained_run / "history.json").read_text())
+    assert history["epoch"] and np.all(np.isfinite(history["d_loss"]))
+    assert list((trained_run / "checkpoints").glob("ckpt-*"))
+
+
+def test_sample_round_trip_shape_and_range(trained_run, tmp_path, capsys):
+    out, png = tmp_path / "s.npy", tmp_path / "s.png"
+    assert main(["sample", str(trained_run / "generator.keras"), "--n", "37", "--out", str(out),
+                 "--png", str(png)]) == 0
+    x = np.load(out)
+    assert x.shape == (37, 28, 28, 1) and x.dtype == np.float32
+    assert x.min() >= -1.0 and x.max() <= 1.0 and x.std() > 0
+    assert png.is_file() and "wrote" in capsys.readouterr().out
+
+
+def test_sample_is_reproducible_with_a_seed(trained_run, tmp_path):
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    for path in (a, b):
+        main(["sample", str(trained_run / "generator.keras"), "--n", "4", "--seed", "3", "--out", str(path)])
+    np.testing.assert_array_equal(np.load(a), np.load(b))
+
+
+def test_resume_continues_the_run(trained_run, capsys):
+    before = json.loads((trained_run / "history.json").read_text())["epoch"]
+    assert main(["train", "dcgan", "--resume", "--epochs", str(before[-1] + 1), "--out", str(trained_run),
+                 "--quiet"]) == 0
+    after = json.loads((trained_run / "history.json").read_text())["epoch"]
+    assert after == before + [before[-1] + 1]
+
+
+def test_a_second_run_into_the_same_folder_is_refused(trained_run, capsys):
+    assert main(["train", "dcgan", "--epochs", "1", "--out", str(trained_run), "--quiet"]) == 2
+    assert "resume" in capsys.readouterr().err
+
+
+def test_resume_with_another_model_is_refused(trained_run, capsys):
+    assert main(["train", "mlp", "--resume", "--epochs", "9", "--out", str(trained_run)]) == 2
+    assert "holds a dcgan run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make_path, message", [
+    (lambda d, run: d / "nope.keras", "no such file"),
+    (lambda d, run: (d / "junk.keras").write_bytes(b"not a zip") and d / "junk.keras", "could not be loaded"),
+    (lambda d, run: run / "discriminator.keras", "is it a discriminator"),
+    (lambda d, run: run / "history.json", "not a .keras model file"),
+])
+def test_sample_rejects_bad_model_files(trained_run, tmp_path, capsys, make_path, message):
+    path = make_path(tmp_path, trained_run)
+    assert main(["sample", str(path), "--n", "2", "--out", str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "x.npy").exists()
+
+
+@pytest.mark.parametrize("n", ["0", "-5", "ten", "2.5"])
+def test_sample_rejects_bad_n(trained_run, tmp_path, capsys, n):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sample", str(trained_run / "generator.keras"), "--n", n, "--out", str(tmp_path / "x.npy")])
+    assert exit_info.value.code == 2
+    assert "positive whole number" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder_is_a_clear_error(trained_run, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder should be")
+    assert main(["sample", str(trained_run / "generator.keras"), "--out", str(blocker / "x.npy")]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+    assert main(["train", "mlp", "--epochs", "1", "--out", str(blocker / "run")]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+
+
+def test_train_needs_a_budget(tmp_path, capsys):
+    assert main(["train", "mlp", "--out", str(tmp_path)]) == 2
+    assert "--epochs N or --seconds S" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "mlp", "--epochs", "1", "--seconds", "5", "--out", str(tmp_path)])
+
+
+def test_errors_from_the_real_command_have_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ganlab", "sample", str(tmp_path / "missing.keras"),
+                             "--out", str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no such file") and "Traceback" not in result.stderr
