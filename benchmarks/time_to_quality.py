@@ -1,0 +1,106 @@
+"""Time to quality: the CLI's default DCGAN vs the tutorial's architecture vs the MLP GAN at equal CPU time.
+
+Each contender is set up exactly as ``python -m ganlab train`` does (same optimizer, batch size, loss, data) and
+trained for the largest budget; at each budget (60, 120, 300 s of training, evaluation time excluded) 5,000
+samples are scored by a digit classifier trained on the real labels (benchmarks/digits.py). Prints a table.
+
+    .venv/bin/python benchmarks/time_to_quality.py [--budgets 60 120 300] [--n 5000] [--contenders ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from ganlab import config
+
+config.import_tensorflow()
+
+import keras  # noqa: E402
+
+from ganlab import data, training  # noqa: E402
+from ganlab.__main__ import make_gan  # noqa: E402
+
+import digits  # noqa: E402  (benchmarks/ is the script's folder)
+
+from ganlab import models  # noqa: E402
+
+CONTENDERS = {
+    "dcgan-default": {"model": "dcgan", "preset": "default"},
+    "dcgan-tutorial": {"model": "dcgan", "preset": "tutorial"},
+    "mlp": {"model": "mlp", "preset": None},
+    # Candidates tried while choosing the CLI's defaults (see benchmarks/README.md).
+    "dcgan-default-lr5e-4": {"model": "dcgan", "preset": "default", "lr": 5e-4},
+    "dcgan-default-b32": {"model": "dcgan", "preset": "default", "batch_size": 32},
+    "dcgan-g64": {"model": "dcgan", "preset": models.dcgan_config("default", g_dense_channels=64, g_channels=(32,))},
+}
+
+
+class ScoreAtBudgets(keras.callbacks.Callback):
+    """Score the generator when training time (evaluation excluded) passes each budget; stop after the last."""
+
+    def __init__(self, budgets, classifier, n, seed=0):
+        super().__init__()
+        self.budgets, self.classifier, self.n, self.seed = sorted(budgets), classifier, n, seed
+        self.results, self.paused = {}, 0.0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        elapsed = time.perf_counter() - self.start - self.paused
+        pending = [b for b in self.budgets if b not in self.results and elapsed >= b]
+        if pending:
+            t0 = time.perf_counter()
+            scores = digits.score(self.classifier, self.model.generate(self.n, seed=self.seed))
+            scores["steps"] = int(self.model.g_optimizer.iterations.numpy())
+            for b in pending:
+                self.results[b] = scores
+            self.paused += time.perf_counter() - t0
+        if len(self.results) == len(self.budgets):
+            self.model.stop_training = True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--budgets", type=float, nargs="+", default=[60, 120, 300])
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--contenders", nargs="+", default=list(CONTENDERS), choices=list(CONTENDERS))
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    mnist = data.load_mnist(verbose=False)
+    clf, accuracy = digits.classifier(mnist)
+    print(f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out "
+          f"accuracy {accuracy:.1%}; {args.n:,} samples per score; cores: {config.devices()['cpu_cores']}\n")
+    real = digits.score(clf, data.to_float(mnist.x_test))
+    table = {}
+    for name in args.contenders:
+        settings = {"latent_dim": 100, "batch_size": args.batch_size, "seed": 42, "loss": "non_saturating",
+                    "lr": 2e-4, **CONTENDERS[name]}
+        config.set_seed(settings["seed"])
+        gan = make_gan(settings)
+        dataset = data.make_dataset(mnist.x_train, settings["batch_size"], seed=settings["seed"])
+        scorer = ScoreAtBudgets(args.budgets, clf, args.n)
+        training.train(gan, dataset, epochs=10**6, verbose=0, callbacks=[scorer], n_fixed=16)
+        table[name] = scorer.results
+        print(f"{name}: " + ", ".join(f"{b:.0f} s: {r['confident']:.1%} confident, rarest {r['min_share']:.1%}"
+                                      for b, r in sorted(scorer.results.items())), flush=True)
+
+    print(f"\n| model | budget (s) | G steps | confident (p>0.9) | rarest digit | classifier score |")
+    print("|---|---|---|---|---|---|")
+    print(f"| real test images | - | - | {real['confident']:.1%} | {real['min_share']:.1%} | "
+          f"{real['classifier_score']:.2f} |")
+    for name, results in table.items():
+        for budget, s in sorted(results.items()):
+            print(f"| {name} | {budget:.0f} | {s['steps']} | {s['confident']:.1%} | {s['min_share']:.1%} | "
+                  f"{s['classifier_score']:.2f} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"real": real, "results": table, "classifier_accuracy": accuracy}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
