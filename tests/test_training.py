@@ -13,25 +13,9 @@ import tensorflow as tf
 from keras import ops
 
 from ganlab import callbacks, checkpoints, losses, training
+from tiny_models import LATENT, tiny_discriminator, tiny_generator
 
-LATENT = 8
 BATCH = 16
-
-
-def tiny_generator():
-    """z (8) → 28x28x1 tanh, with a BatchNormalization layer (non-trainable statistics too)."""
-    z = keras.Input((LATENT,))
-    x = keras.layers.Dense(16)(z)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.Dense(28 * 28, activation="tanh")(x)
-    return keras.Model(z, keras.layers.Reshape((28, 28, 1))(x))
-
-
-def tiny_discriminator():
-    image = keras.Input((28, 28, 1))
-    x = keras.layers.Flatten()(image)
-    x = keras.layers.Dense(16, activation="relu")(x)
-    return keras.Model(image, keras.layers.Dense(1)(x))
 
 
 def make_gan(d_lr=1e-3, g_lr=1e-3, loss="non_saturating", n_critic=1, seed=0):
