@@ -14,7 +14,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import checkpoints
+from ganlab import checkpoints, data
 
 FREEZE_TRAP = (
     "In Keras 3 `trainable` is read when a model's training step is traced (its first fit/train_on_batch), "
@@ -47,9 +47,9 @@ def _fmt(value: float) -> str:
 
 
 def _to_uint8(images) -> np.ndarray:
-    """Generator output in [-1, 1] → uint8 in [0, 255] (NaN becomes mid-grey so a frame never fails)."""
-    x = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=0.0)
-    return np.round((np.clip(x, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    """``data.to_uint8`` for snapshots: NaN becomes mid-grey and inf is clipped, so a frame never fails."""
+    x = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    return data.to_uint8(np.clip(x, -1.0, 1.0))
 
 
 def _nice_interval(epochs_per_line: float) -> int:
