@@ -86,8 +86,9 @@ def import_tensorflow():
             absl.logging.set_verbosity(absl.logging.ERROR)
         except ImportError:  # absl ships with TensorFlow; tolerate its absence anyway
             pass
-        # Initialise the devices now, while the C++ log is silenced.
+        # Initialise the devices and the runtime now, while the C++ log is silenced (cuInit complains here).
         tf.config.list_physical_devices()
+        tf.constant(0.0).numpy()
     return tf
 
 
