@@ -108,7 +108,7 @@ class GAN(keras.Model):
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, *self.latent_shape), seed=self.seed_generator)
 
-    def _d_step(self, real):
+    def d_step(self, real):
         """One discriminator update on the discriminator's weights only; G is used but not changed."""
         batch_size = ops.shape(real)[0]
         fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1), outside the tape
@@ -131,7 +131,7 @@ class GAN(keras.Model):
         self.trackers["d_acc_fake"].update_state(ops.mean(ops.cast(fake_logits < 0, "float32")))
         return d_loss
 
-    def _g_step(self, batch_size):
+    def g_step(self, batch_size):
         """One generator update on the generator's weights only: make D call the fakes real."""
         g_vars = self.generator.trainable_weights
         with tf.GradientTape() as tape:
@@ -146,8 +146,8 @@ class GAN(keras.Model):
         real = data[0] if isinstance(data, (tuple, list)) else data  # drop labels if any
         real = ops.cast(real, "float32")
         for _ in range(self.n_critic):
-            self._d_step(real)  # same real batch, fresh noise each time
-        self._g_step(ops.shape(real)[0])
+            self.d_step(real)  # same real batch, fresh noise each time
+        self.g_step(ops.shape(real)[0])
         return {m.name: m.result() for m in self.metrics}
 
     def sample(self, z, batch_size=256) -> np.ndarray:

@@ -50,7 +50,7 @@ def test_d_step_changes_only_the_discriminator():
     gan = make_gan()
     g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.trainable_weights)
     g_stats = values(gan.generator.non_trainable_weights)
-    gan._d_step(ops.convert_to_tensor(images(BATCH)))
+    gan.d_step(ops.convert_to_tensor(images(BATCH)))
     assert not any(changed(g_before, gan.generator.trainable_weights))
     assert all(changed(d_before, gan.discriminator.trainable_weights))
     # G makes the fakes in training mode (as in the TF DCGAN tutorial), so its BatchNorm statistics do move.
@@ -61,7 +61,7 @@ def test_d_step_changes_only_the_discriminator():
 def test_g_step_changes_only_the_generator():
     gan = make_gan()
     g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.trainable_weights)
-    gan._g_step(BATCH)
+    gan.g_step(BATCH)
     assert all(changed(g_before, gan.generator.trainable_weights))
     assert not any(changed(d_before, gan.discriminator.variables))
     assert int(gan.g_optimizer.iterations.numpy()) == 1 and int(gan.d_optimizer.iterations.numpy()) == 0
@@ -71,7 +71,7 @@ def test_d_step_metrics_match_the_discriminator_outputs():
     gan = make_gan()
     real = ops.convert_to_tensor(images(BATCH))
     logits = ops.convert_to_numpy(gan.discriminator(real, training=True))  # before the update
-    gan._d_step(real)
+    gan.d_step(real)
     result = {m.name: float(m.result()) for m in gan.metrics}
     np.testing.assert_allclose(result["d_real"], np.mean(1 / (1 + np.exp(-logits))), rtol=1e-5)
     assert result["d_acc_real"] == pytest.approx(np.mean(logits > 0))
