@@ -1,7 +1,8 @@
-"""The command line: ``python -m ganlab train|sample`` (also installed as the ``ganlab`` command).
+"""The command line: ``python -m ganlab train|sample|evaluate`` (also installed as the ``ganlab`` command).
 
 ``train`` trains the course's MLP GAN or DCGAN on MNIST with checkpoints, so an interrupted run resumes with
-``--resume``; ``sample`` draws images from a saved generator. Bad input gets one clear line, never a traceback.
+``--resume``; ``sample`` draws images from a saved generator; ``evaluate`` scores a generator (or saved samples)
+beside real data. Bad input gets one clear line, never a traceback.
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="the .npy file to write: (N, 28, 28, 1) float32 in [-1, 1]")
     s.add_argument("--png", type=Path, help="also save a grid of the images as a PNG")
     s.add_argument("--seed", type=int, default=0)
+
+    e = sub.add_parser("evaluate", help="score a generator, or saved samples, beside real data")
+    e.add_argument("samples", type=Path, help="a generator.keras, or an .npy of images (N, 28, 28[, 1]) in [-1, 1]")
+    e.add_argument("--n", type=_positive_int, help="how many images to score (default: 500 drawn from a generator, "
+                   "all of an .npy); the real reference uses the same n")
+    e.add_argument("--json", type=Path, help="also write the results to this .json file")
+    e.add_argument("--seed", type=int, default=0, help="seed for the noise and the real images compared with")
+    e.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     return parser
 
 
@@ -211,10 +220,64 @@ def sample(args) -> int:
     return 0
 
 
+def _load_samples(path: Path):
+    """The images in an .npy file, or a CLIError saying why they cannot be read."""
+    import numpy as np
+
+    if not path.exists():
+        raise CLIError(f"no such file: {path} (make one with: python -m ganlab sample GENERATOR.keras --out {path})")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise CLIError(f"{path} could not be read as a NumPy .npy array ({str(err).splitlines()[0][:200]})") from None
+
+
+def evaluate(args) -> int:
+    import numpy as np
+
+    from ganlab import data, metrics
+
+    if args.samples.suffix not in (".keras", ".npy"):
+        raise CLIError(f"{args.samples} is neither a generator (.keras) nor samples (.npy); pass one of those")
+    if args.json is not None:
+        if args.json.suffix != ".json":
+            raise CLIError(f"--json {args.json} must end in .json")
+        _writable_dir(args.json.parent if str(args.json.parent) else Path("."))
+    from_npy = args.samples.suffix == ".npy"
+    if from_npy:
+        images = metrics.check_images(_load_samples(args.samples), name=str(args.samples))
+    else:
+        model = load_generator(args.samples)
+    config.smoke_banner()
+    mnist = data.load_mnist(args.data, verbose=False)
+    limit = metrics.max_n(mnist)
+    n = args.n or (min(len(images), limit) if from_npy else min(500, limit))
+    if from_npy and n > len(images):
+        raise CLIError(f"--n {n} but {args.samples} holds only {len(images)} images")
+    if n > limit:
+        raise CLIError(f"--n {n} is more than the {limit:,} images that {mnist.name} {mnist.source} has a real "
+                       "reference for (n held-out images, or n training images besides the n compared with)")
+    if not from_npy:
+        z = np.random.default_rng(args.seed).standard_normal((n, model.input_shape[1])).astype(np.float32)
+        images = metrics.check_images(model.predict(z, batch_size=500, verbose=0), name=f"samples from {args.samples}")
+    classifier = metrics.get_classifier(mnist)
+    scores = metrics.evaluate(images, mnist, n, seed=args.seed, classifier=classifier)
+    real = metrics.real_reference(mnist, n, seed=args.seed, classifier=classifier)
+    print(f"{n:,} samples from {args.samples} and {real['images']}, each compared with {scores['compared_with']}; "
+          f"classifier held-out accuracy {classifier.accuracy:.1%}")
+    print(metrics.format_table(scores, real))
+    if args.json is not None:
+        result = {"samples_file": str(args.samples), "data": f"{mnist.name} {mnist.source}", "n": n,
+                  "seed": args.seed, "classifier": classifier.info, "samples": scores, "real": real}
+        args.json.write_text(json.dumps(result, indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": train, "sample": sample}[args.command](args)
+        return {"train": train, "sample": sample, "evaluate": evaluate}[args.command](args)
     except CLIError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
