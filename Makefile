@@ -38,9 +38,12 @@ test: unit notebooks
 unit: $(STAMP)
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest tests
 
+# Run copies in .nbtest/ (beside notebooks/, so relative paths still work): the smoke runs' files (runs/,
+# checkpoints) must never replace a learner's full runs in notebooks/runs/.
 notebooks: $(STAMP)
+	rm -rf .nbtest && mkdir -p .nbtest && cp $(NOTEBOOKS) .nbtest/
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest -p tests.conftest -p no:cacheprovider --nbval-lax --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg .nbtest/
 
 course: $(STAMP)
 	@for nb in $(NB); do \
