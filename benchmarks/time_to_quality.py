@@ -1,8 +1,9 @@
 """Time to quality: the CLI's default DCGAN vs the tutorial's architecture vs the MLP GAN at equal CPU time.
 
 Each contender is set up exactly as ``python -m ganlab train`` does (same optimizer, batch size, loss, data) and
-trained for the largest budget; at each budget (60, 120, 300 s of training, evaluation time excluded) 5,000
-samples are scored by a digit classifier trained on the real labels (benchmarks/digits.py). Prints a table.
+trained for the largest budget; at each budget (60, 120, 300 s of training, evaluation time excluded) it is scored
+with ``ganlab.metrics``: the confident rate, rarest digit and classifier score on 5,000 samples, and the Fréchet
+distance and precision/recall on 500 samples beside real data's own at the same n. Prints a table.
 
     .venv/bin/python benchmarks/time_to_quality.py [--budgets 60 120 300] [--n 5000] [--contenders ...]
 """
@@ -19,12 +20,9 @@ config.import_tensorflow()
 
 import keras  # noqa: E402
 
-from ganlab import data, training  # noqa: E402
+
+from ganlab import data, metrics, models, training  # noqa: E402
 from ganlab.__main__ import make_gan  # noqa: E402
-
-import digits  # noqa: E402  (benchmarks/ is the script's folder)
-
-from ganlab import models  # noqa: E402
 
 CONTENDERS = {
     "dcgan-default": {"model": "dcgan", "preset": "default"},
@@ -35,14 +33,25 @@ CONTENDERS = {
     "dcgan-default-b32": {"model": "dcgan", "preset": "default", "batch_size": 32},
     "dcgan-g64": {"model": "dcgan", "preset": models.dcgan_config("default", g_dense_channels=64, g_channels=(32,))},
 }
+N_DISTRIBUTION = 500  # samples for the Fréchet distance and precision/recall: the sample's held-out set is 500
+
+
+def score(mnist, classifier, images) -> dict:
+    """Per-sample scores on all images; distribution scores on the first N_DISTRIBUTION, as metrics.evaluate does."""
+    probs, _ = classifier.predict(metrics.check_images(images))
+    shares = metrics.class_histogram(probs)
+    full = metrics.evaluate(images[:N_DISTRIBUTION], mnist, N_DISTRIBUTION, classifier=classifier)
+    return {"confident": metrics.confident_rate(probs), "min_share": float(shares.min()),
+            "classifier_score": metrics.classifier_score(probs),
+            **{k: full[k] for k in ("frechet_distance", "precision", "recall")}}
 
 
 class ScoreAtBudgets(keras.callbacks.Callback):
     """Score the generator when training time (evaluation excluded) passes each budget; stop after the last."""
 
-    def __init__(self, budgets, classifier, n, seed=0):
+    def __init__(self, budgets, mnist, classifier, n, seed=0):
         super().__init__()
-        self.budgets, self.classifier, self.n, self.seed = sorted(budgets), classifier, n, seed
+        self.budgets, self.mnist, self.classifier, self.n, self.seed = sorted(budgets), mnist, classifier, n, seed
         self.results, self.paused = {}, 0.0
 
     def on_train_begin(self, logs=None):
@@ -53,7 +62,7 @@ class ScoreAtBudgets(keras.callbacks.Callback):
         pending = [b for b in self.budgets if b not in self.results and elapsed >= b]
         if pending:
             t0 = time.perf_counter()
-            scores = digits.score(self.classifier, self.model.generate(self.n, seed=self.seed))
+            scores = score(self.mnist, self.classifier, self.model.generate(self.n, seed=self.seed))
             scores["steps"] = int(self.model.g_optimizer.iterations.numpy())
             for b in pending:
                 self.results[b] = scores
@@ -72,10 +81,13 @@ def main():
     args = parser.parse_args()
 
     mnist = data.load_mnist(verbose=False)
-    clf, accuracy = digits.classifier(mnist)
+    clf = metrics.get_classifier(mnist)
+    accuracy = clf.accuracy
     print(f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out "
           f"accuracy {accuracy:.1%}; {args.n:,} samples per score; cores: {config.devices()['cpu_cores']}\n")
-    real = digits.score(clf, data.to_float(mnist.x_test))
+    real = score(mnist, clf, data.to_float(mnist.x_test))
+    reference = metrics.real_reference(mnist, N_DISTRIBUTION, classifier=clf)  # held-out vs training, same n
+    real.update({k: reference[k] for k in ("frechet_distance", "precision", "recall")})
     table = {}
     for name in args.contenders:
         settings = {"latent_dim": 100, "batch_size": args.batch_size, "seed": 42, "loss": "non_saturating",
@@ -83,20 +95,20 @@ def main():
         config.set_seed(settings["seed"])
         gan = make_gan(settings)
         dataset = data.make_dataset(mnist.x_train, settings["batch_size"], seed=settings["seed"])
-        scorer = ScoreAtBudgets(args.budgets, clf, args.n)
+        scorer = ScoreAtBudgets(args.budgets, mnist, clf, args.n)
         training.train(gan, dataset, epochs=10**6, verbose=0, callbacks=[scorer], n_fixed=16)
         table[name] = scorer.results
         print(f"{name}: " + ", ".join(f"{b:.0f} s: {r['confident']:.1%} confident, rarest {r['min_share']:.1%}"
                                       for b, r in sorted(scorer.results.items())), flush=True)
 
-    print(f"\n| model | budget (s) | G steps | confident (p>0.9) | rarest digit | classifier score |")
-    print("|---|---|---|---|---|---|")
-    print(f"| real test images | - | - | {real['confident']:.1%} | {real['min_share']:.1%} | "
-          f"{real['classifier_score']:.2f} |")
-    for name, results in table.items():
-        for budget, s in sorted(results.items()):
-            print(f"| {name} | {budget:.0f} | {s['steps']} | {s['confident']:.1%} | {s['min_share']:.1%} | "
-                  f"{s['classifier_score']:.2f} |")
+    print("\n| model | budget (s) | G steps | confident (p>0.9) | rarest digit | classifier score | Fréchet (n=500) "
+          "| precision | recall |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rows = [("real held-out images", "-", "-", real)]
+    rows += [(name, f"{budget:.0f}", s["steps"], s) for name, results in table.items() for budget, s in sorted(results.items())]
+    for name, budget, steps, s in rows:
+        print(f"| {name} | {budget} | {steps} | {s['confident']:.1%} | {s['min_share']:.1%} | "
+              f"{s['classifier_score']:.2f} | {s['frechet_distance']:.1f} | {s['precision']:.3f} | {s['recall']:.3f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"real": real, "results": table, "classifier_accuracy": accuracy}, f, indent=1)
