@@ -108,15 +108,10 @@ def _settings(args) -> dict:
 
 def make_gan(settings: dict):
     """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
-    import keras
+    from ganlab import training
 
-    from ganlab import models, training
-
-    g, d = models.build_pair(settings["model"], settings["preset"], settings["latent_dim"])
-    gan = training.GAN(g, d, seed=settings["seed"])
-    gan.compile(d_optimizer=keras.optimizers.Adam(settings["lr"], beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(settings["lr"], beta_1=0.5), loss=settings["loss"])
-    return gan
+    return training.make_gan(settings["model"], settings["preset"], settings["latent_dim"], lr=settings["lr"],
+                             loss=settings["loss"], seed=settings["seed"])
 
 
 def train(args) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np
@@ -164,6 +164,17 @@ class GAN(keras.Model):
             raise ValueError(f"n must be a positive int, got {n!r}")
         rng = np.random if seed is None else np.random.default_rng(seed)
         return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))
+
+
+def make_gan(kind="dcgan", preset="default", latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", seed=42):
+    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network."""
+    from ganlab import models
+
+    config.set_seed(seed)
+    gan = GAN(*models.build_pair(kind, preset, latent_dim), seed=seed)
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
+                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
+    return gan
 
 
 @dataclasses.dataclass(repr=False)

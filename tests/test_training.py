@@ -332,3 +332,16 @@ def test_progress_line_prints_about_20_lines_on_long_runs(capsys):
 def test_format_three_significant_figures():
     assert [callbacks._fmt(v) for v in (1.23456, 0.87654, 12.345, 0.5, 1234.5, -0.01234)] == [
         "1.23", "0.877", "12.3", "0.500", "1234", "-0.0123"]  # fmt: skip
+
+
+def test_make_gan_builds_the_course_gans_compiled_and_seeded():
+    gan = training.make_gan("mlp", None, 8, lr=1e-3, beta_1=0.9, seed=3)
+    assert gan.generator.name == "mlp_generator" and gan.latent_shape == (8,)
+    assert gan.d_optimizer is not gan.g_optimizer
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(1e-3) and optimizer.beta_1 == 0.9
+    assert gan.loss_fn.name == "non_saturating"
+    again = training.make_gan("mlp", None, 8, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(values(gan.generator.weights), values(again.generator.weights)))
+    with pytest.raises(ValueError, match="unknown GAN kind"):
+        training.make_gan("transformer")
