@@ -186,6 +186,14 @@ def load_generator(path: Path):
     return model
 
 
+def draw(model, n: int, seed: int):
+    """n images (N, 28, 28, 1) from a loaded generator, with noise from ``seed`` (inference mode)."""
+    import numpy as np
+
+    z = np.random.default_rng(seed).standard_normal((n, model.input_shape[1])).astype(np.float32)
+    return model.predict(z, batch_size=500, verbose=0)
+
+
 def sample(args) -> int:
     import numpy as np
 
@@ -197,9 +205,7 @@ def sample(args) -> int:
         if path is not None:
             _writable_dir(path.parent if str(path.parent) else Path("."))
     model = load_generator(args.generator)
-    z = np.random.default_rng(args.seed).standard_normal((args.n, model.input_shape[1])).astype(np.float32)
-    images = model.predict(z, batch_size=500, verbose=0)  # (N, 28, 28, 1), inference mode
-    images = np.clip(images.astype(np.float32), -1.0, 1.0)
+    images = np.clip(draw(model, args.n, args.seed).astype(np.float32), -1.0, 1.0)
     if not np.all(np.isfinite(images)):
         raise CLIError(f"{args.generator} produced non-finite values: the saved generator is broken (diverged?)")
     np.save(args.out, images)
@@ -228,8 +234,6 @@ def _load_samples(path: Path):
 
 
 def evaluate(args) -> int:
-    import numpy as np
-
     from ganlab import data, metrics
 
     if args.samples.suffix not in (".keras", ".npy"):
@@ -253,8 +257,7 @@ def evaluate(args) -> int:
         raise CLIError(f"--n {n} is more than the {limit:,} images that {mnist.name} {mnist.source} has a real "
                        "reference for (n held-out images, or n training images besides the n compared with)")
     if not from_npy:
-        z = np.random.default_rng(args.seed).standard_normal((n, model.input_shape[1])).astype(np.float32)
-        images = metrics.check_images(model.predict(z, batch_size=500, verbose=0), name=f"samples from {args.samples}")
+        images = metrics.check_images(draw(model, n, args.seed), name=f"samples from {args.samples}")
     classifier = metrics.get_classifier(mnist)
     scores = metrics.evaluate(images, mnist, n, seed=args.seed, classifier=classifier)
     real = metrics.real_reference(mnist, n, seed=args.seed, classifier=classifier)
