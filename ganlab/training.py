@@ -1,10 +1,9 @@
-"""The GAN as a ``keras.Model`` whose ``train_step`` updates D and G in turn, and ``train()``, the loop around it.
+"""``train()``, the loop around ``GAN.fit``, and ``TrainingRun``, what it did.
 
-``GAN.train_step`` follows the keras-io GAN example ("Customizing what happens in fit()"): n_critic
-discriminator updates on the discriminator's own weights, then one generator update on the generator's own
-weights, each with its own optimizer, so nothing depends on toggling ``trainable``. ``train()`` runs
-``GAN.fit`` with ganlab's callbacks: snapshots, atomic checkpoints, resume, a time budget, a NaN guard and
-a compact progress line, and it turns the Jupyter stop button into a clean, resumable stop.
+``train()`` runs ``GAN.fit`` with ganlab's callbacks: snapshots, atomic checkpoints, resume, a time budget, a
+NaN guard and a compact progress line, and it turns the Jupyter stop button into a clean, resumable stop.
+The model itself lives in ``ganlab.gan``; ``training.GAN`` and ``training.make_gan`` are the same objects,
+so notebooks can say ``training.`` for everything they train with.
 """
 
 from __future__ import annotations
@@ -14,167 +13,13 @@ from pathlib import Path
 
 from ganlab import config  # first: imports TensorFlow quietly
 
-import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from ganlab import callbacks as cb
-from ganlab import checkpoints, losses
+from ganlab import checkpoints
 from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
-
-METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
-
-
-def _check_network(net, label: str) -> None:
-    """Refuse a network that is not a built Keras model or has no trainable weights (the freeze trap)."""
-    if not isinstance(net, keras.Model):
-        raise ValueError(f"{label} must be a keras.Model, got {type(net).__name__}")
-    if not net.weights:
-        raise ValueError(f"The {label} {net.name!r} is not built (it has no weights yet). Start it with "
-                         "keras.Input(...), as ganlab.models' builders do, or call it once on a batch.")
-    if not net.trainable_weights:
-        raise ValueError(f"The {label} {net.name!r} has no trainable weights ({net.name}.trainable is False "
-                         f"or all its layers are frozen), so training could never change it. {FREEZE_TRAP} "
-                         f"Set {label}.trainable = True before building the GAN.")  # fmt: skip
-
-
-def _shape(net, attr: str, label: str):
-    """``net.input_shape`` or ``net.output_shape``, with a clear error for models that do not declare one."""
-    try:
-        shape = getattr(net, attr)
-    except (AttributeError, ValueError):
-        shape = None
-    if shape is None or isinstance(shape, list):
-        raise ValueError(f"the {label} must be a model with one input and one output declared with keras.Input "
-                         f"(as ganlab.models builds them); got {attr}={shape}")  # fmt: skip
-    return tuple(shape)
-
-
-class GAN(keras.Model):
-    """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
-
-    def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        _check_network(generator, "generator")
-        _check_network(discriminator, "discriminator")
-        if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
-            raise ValueError(f"n_critic must be a positive int (D updates per G update), got {n_critic!r}")
-        self.latent_shape = _shape(generator, "input_shape", "generator")[1:]
-        if latent_dim is not None and self.latent_shape != (latent_dim,):
-            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
-        self.latent_dim = self.latent_shape[0] if len(self.latent_shape) == 1 else None
-        self.image_shape = _shape(generator, "output_shape", "generator")[1:]
-        d_in = _shape(discriminator, "input_shape", "discriminator")[1:]
-        if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
-            raise ValueError(f"the generator makes images of shape {self.image_shape} but the discriminator "
-                             f"takes {d_in}")  # fmt: skip
-        d_out = _shape(discriminator, "output_shape", "discriminator")
-        if d_out[1:] != (1,):
-            raise ValueError(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
-        self.generator, self.discriminator, self.n_critic = generator, discriminator, n_critic
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in (*METRICS, "gp")}
-        self.d_optimizer = self.g_optimizer = self.loss_fn = None
-
-    def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
-        """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
-        d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
-        if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two optimizer objects (each keeps per-weight "
-                             "state for its own network); create two, e.g. keras.optimizers.Adam(2e-4) twice.")
-        # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
-        self.build_optimizers()
-
-    def build_optimizers(self) -> None:
-        """Create the optimizers' variables now (a checkpoint can only be loaded into built optimizers)."""
-        for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
-            if optimizer is None:
-                raise ValueError("call gan.compile(d_optimizer=..., g_optimizer=...) first")
-            if not optimizer.built:
-                optimizer.build(net.trainable_variables)
-
-    @property
-    def metrics(self):
-        # Listed here so that fit() resets them at the start of each epoch.
-        names = METRICS + (("gp",) if self.loss_fn is not None and self.loss_fn.gp_weight > 0 else ())
-        return [self.trackers[name] for name in names]
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def _noise(self, batch_size):
-        return keras.random.normal((batch_size, *self.latent_shape), seed=self.seed_generator)
-
-    def d_step(self, real):
-        """One discriminator update on the discriminator's weights only; G is used but not changed."""
-        batch_size = ops.shape(real)[0]
-        fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1), outside the tape
-        d_vars = self.discriminator.trainable_weights
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)  # (B, 1)
-            fake_logits = self.discriminator(fake, training=True)  # (B, 1)
-            d_loss = self.loss_fn.d_loss(real_logits, fake_logits)
-            if self.loss_fn.gp_weight > 0:
-                alpha = keras.random.uniform((batch_size,) + (1,) * (len(real.shape) - 1), seed=self.seed_generator)
-                gp = losses.gradient_penalty(self.discriminator, real, fake, alpha)
-                d_loss = d_loss + self.loss_fn.gp_weight * gp
-                self.trackers["gp"].update_state(gp)
-        grads = tape.gradient(d_loss, d_vars)
-        self.d_optimizer.apply_gradients(zip(grads, d_vars))
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(fake_logits)))
-        self.trackers["d_acc_real"].update_state(ops.mean(ops.cast(real_logits > 0, "float32")))
-        self.trackers["d_acc_fake"].update_state(ops.mean(ops.cast(fake_logits < 0, "float32")))
-        return d_loss
-
-    def g_step(self, batch_size):
-        """One generator update on the generator's weights only: make D call the fakes real."""
-        g_vars = self.generator.trainable_weights
-        with tf.GradientTape() as tape:
-            fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1)
-            g_loss = self.loss_fn.g_loss(self.discriminator(fake, training=True))
-        grads = tape.gradient(g_loss, g_vars)
-        self.g_optimizer.apply_gradients(zip(grads, g_vars))
-        self.trackers["g_loss"].update_state(g_loss)
-        return g_loss
-
-    def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data  # drop labels if any
-        real = ops.cast(real, "float32")
-        for _ in range(self.n_critic):
-            self.d_step(real)  # same real batch, fresh noise each time
-        self.g_step(ops.shape(real)[0])
-        return {m.name: m.result() for m in self.metrics}
-
-    def sample(self, z, batch_size=256) -> np.ndarray:
-        """Images G(z) in [-1, 1] as a NumPy array (inference mode: BatchNorm uses its moving statistics)."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 1 + len(self.latent_shape) or z.shape[1:] != self.latent_shape or len(z) == 0:
-            raise ValueError(f"z must have shape (n, {', '.join(map(str, self.latent_shape))}), got {z.shape}")
-        chunks = [self.generator(z[i: i + batch_size], training=False) for i in range(0, len(z), batch_size)]
-        return np.concatenate([ops.convert_to_numpy(c) for c in chunks])
-
-    def generate(self, n, seed=None) -> np.ndarray:
-        """``n`` new images; ``seed`` makes them reproducible (else NumPy's global RNG, seeded by config.set_seed)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        rng = np.random if seed is None else np.random.default_rng(seed)
-        return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))
-
-
-def make_gan(kind="dcgan", preset="default", latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", seed=42):
-    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network."""
-    from ganlab import models
-
-    config.set_seed(seed)
-    gan = GAN(*models.build_pair(kind, preset, latent_dim), seed=seed)
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
-    return gan
+from ganlab.gan import GAN, METRICS, _check_network, make_gan  # noqa: F401  (re-exported)
 
 
 @dataclasses.dataclass(repr=False)
