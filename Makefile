@@ -8,10 +8,12 @@ STAMP  := $(VENV)/.ganlab-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NB     ?= $(NOTEBOOKS)
 PORT   ?= 8888
+# The folder JupyterLab serves (tests/test_browser.py points it at a throw-away copy of a notebook).
+LAB_DIR ?= notebooks
 # JupyterLab refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test unit notebooks course gpu clean-venv
+.PHONY: help lab test unit notebooks course gpu clean-venv browser-test
 
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
@@ -19,6 +21,7 @@ help:
 	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
+	@echo "make browser-test - only the headless-Chromium test of notebook 01's playground (part of make test)"
 
 # Create or update the environment whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -31,7 +34,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: unit notebooks
 
@@ -52,6 +55,10 @@ course: $(STAMP)
 	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	  echo "   $$(( $$(date +%s) - start )) s"; \
 	done
+
+# The real-browser test alone (needs: sudo apt-get install chromium chromium-driver); -s prints the screenshot's path.
+browser-test: $(STAMP)
+	GANLAB_SMOKE=1 $(BIN)/python -m pytest -s tests/test_browser.py
 
 gpu: $(STAMP)
 	$(BIN)/python -m pip install -e ".[test,gpu]"
