@@ -1,0 +1,116 @@
+"""Write data/pretrained/ from the notebooks' full runs: each generator's float16 weights and manifest.json.
+
+Run it from the repository root after the notebooks' full runs (``make course``), in full mode:
+
+    .venv/bin/python data/make_pretrained.py            # every model of ganlab.pretrained.REGISTRY with a run
+    .venv/bin/python data/make_pretrained.py dcgan      # only some
+
+For each model it reads ``notebooks/runs/<run>/generator.keras``, and how it was trained from the stored notebook's
+outputs (the last progress line ``epoch E/E ... T s`` gives the epochs and seconds; the data notice the data). It
+writes ``<name>.npz`` (``pretrained.save_weights``: float16, fixed zip dates, so the same weights give the same
+sha256), reloads it with ``pretrained.load_weights``, checks that 500 images change by less than 0.01, scores 500
+samples with ``metrics.evaluate`` and records it all in ``manifest.json``. Models whose run is missing keep their
+record. To add a model: one ``Entry`` in ``ganlab.pretrained.REGISTRY``, its notebook's full run, then this script.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from ganlab import config  # first: imports TensorFlow quietly
+
+import keras
+import numpy as np
+
+from ganlab import data, metrics, pretrained
+
+ROOT = Path(__file__).resolve().parent.parent
+MACHINE = "2-core CPU"  # where the notebooks' stored full runs were made
+N = 500  # samples scored per model, with seed 0
+MAX_CHANGE = 1e-2  # the float16 round trip may move a pixel (on [-1, 1]) by at most this
+KEEP = ("n", "frechet_distance", "classifier_score", "confident", "coverage", "min_share", "precision", "recall",
+        "nearest_train_median", "histogram", "compared_with")
+
+
+def notebook_run(entry: pretrained.Entry) -> dict:
+    """Epochs, seconds and data of the training run stored in the entry's notebook (its last full progress line)."""
+    nb = json.loads((ROOT / "notebooks" / entry.notebook).read_text())
+    text = "".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"])
+                   for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    ends = [m for m in re.finditer(r"epoch\s+(\d+)/(\d+)\s.*?([\d.]+) s\s*$", text, re.M) if m[1] == m[2]]
+    if not ends:
+        raise SystemExit(f"{entry.notebook} holds no finished training run (a line 'epoch E/E ... T s'): "
+                         f"run it in full mode first (make course NB=notebooks/{entry.notebook})")
+    if "SMOKE MODE" in text:
+        raise SystemExit(f"{entry.notebook}'s stored outputs are a smoke run; store a full run first")
+    return {"epochs": int(ends[-1][1]), "seconds": float(ends[-1][3]), "sample": "MNIST sample" in text}
+
+
+def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
+    entry = pretrained.entry(name)
+    run_file = ROOT / "notebooks" / "runs" / entry.run / "generator.keras"
+    original = keras.models.load_model(run_file, compile=False)
+    out = pretrained.folder() / f"{name}.npz"
+    pretrained.save_weights(original, out)
+    shipped = pretrained.build(name)
+    check = pretrained.load_weights(shipped, out)
+    change = float(np.abs(pretrained.draw(shipped, z) - pretrained.draw(original, z)).max())
+    change_check = float(np.abs(pretrained.draw(shipped, check["z"]) - check["images"]).max())
+    if max(change, change_check) >= MAX_CHANGE:
+        raise SystemExit(f"{name}: float16 weights change the images by {change:.3g} (limit {MAX_CHANGE})")
+    run = notebook_run(entry)
+    images = pretrained.draw(shipped, z)
+    if run["sample"] != (mnist.source == "sample"):
+        raise SystemExit(f"{entry.notebook} trained on other data than load_mnist() gives now ({mnist.source})")
+    kw = entry.make_kwargs
+    trained = {"notebook": entry.notebook, "run": f"notebooks/runs/{entry.run}/generator.keras",
+               "data": f"{'MNIST sample' if run['sample'] else 'full MNIST'} ({len(mnist.x_train):,} training images)",
+               "epochs": run["epochs"], "steps": run["epochs"] * (len(mnist.x_train) // entry.batch_size),
+               "batch_size": entry.batch_size, "optimizer": "Adam, one per network", "lr": kw["lr"],
+               "beta_1": kw["beta_1"], "loss": kw["loss"], "seed": kw["seed"], "seconds": run["seconds"],
+               "machine": MACHINE}  # fmt: skip
+    scores = metrics.evaluate(images, mnist, N, classifier=judge)
+    return {"title": entry.title, "file": out.name, "sha256": data.sha256(out), "bytes": out.stat().st_size,
+            "parameters": int(shipped.count_params()),
+            "architecture": {"build": entry.build, "kwargs": entry.build_kwargs}, "trained": trained,
+            "float16_max_abs_change": round(max(change, change_check), 6),
+            "metrics": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in scores.items() if k in KEEP}}
+
+
+def main(names) -> None:
+    if config.is_smoke():
+        raise SystemExit("run data/make_pretrained.py in full mode (unset GANLAB_SMOKE): it scores with the full "
+                         "classifier")  # fmt: skip
+    config.set_seed(0)
+    names = names or [n for n in pretrained.NAMES if (ROOT / "notebooks/runs" / pretrained.entry(n).run).is_dir()]
+    path = pretrained.folder() / pretrained.MANIFEST
+    old = json.loads(path.read_text()) if path.exists() else {}
+    mnist = data.load_mnist(verbose=False)
+    judge = metrics.get_classifier(mnist)
+    reference = metrics.real_reference(mnist, N, classifier=judge)
+    models = dict(old.get("models", {}))
+    for name in names:
+        z = np.random.default_rng(0).standard_normal((N, pretrained.entry(name).latent_dim)).astype(np.float32)
+        models[name] = build_one(name, mnist, judge, z)
+        print(f"{name}: {models[name]['bytes'] / 1e6:.2f} MB, sha256 {models[name]['sha256']}, float16 change "
+              f"{models[name]['float16_max_abs_change']:.2g}, confident {models[name]['metrics']['confident']:.1%}")
+    manifest = {
+        "format": 1,
+        "about": "Generators trained by the course notebooks' full runs, shipped as float16 weights; load them with "
+                 "ganlab.pretrained.load(name). Written by data/make_pretrained.py.",
+        "licence": "MIT (the ganlab code that trained them); trained on MNIST, CC BY-SA 3.0 (see data/README.md)",
+        "metrics_of": f"{N} samples of z ~ N(0, I) from numpy.random.default_rng(0), scored by ganlab.metrics.evaluate "
+                      f"with the digit classifier ({judge.info['recipe']}, {judge.accuracy:.1%} held-out accuracy)",
+        "real_reference": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in reference.items() if k in KEEP},
+        "models": {name: models[name] for name in sorted(models, key=lambda n: list(pretrained.NAMES).index(n)
+                                                         if n in pretrained.NAMES else 99)},
+    }
+    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {data._relative(path)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
