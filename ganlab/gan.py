@@ -4,6 +4,12 @@
 discriminator updates on the discriminator's own weights, then one generator update on the generator's own
 weights, each with its own optimizer, so nothing depends on toggling ``trainable``. ``make_gan`` builds the
 course's compiled GANs; ``ganlab.training.train`` is the loop around ``fit``.
+
+Two opt-in extras (off by default, so the default step and its metrics are unchanged), used by notebook 05:
+``instance_noise=sigma`` adds Gaussian noise of std ``gan.noise_std`` (a variable that
+``ganlab.diagnostics.AnnealInstanceNoise`` lowers to 0) to every image D sees, real and fake, in ``d_step`` and
+``g_step``; ``track_grad_norms=True`` adds the metrics ``d_grad_norm`` and ``g_grad_norm``, the global L2 norm
+of each network's gradient.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from ganlab import losses
 from ganlab.callbacks import FREEZE_TRAP
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
+GRAD_NORMS = ("d_grad_norm", "g_grad_norm")  # extra metrics with track_grad_norms=True
 
 
 def _check_network(net, label: str) -> None:
@@ -49,7 +56,8 @@ def _shape(net, attr: str, label: str):
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
-    def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, *, instance_noise=None,
+                 track_grad_norms=False, **kwargs):
         super().__init__(**kwargs)
         _check_network(generator, "generator")
         _check_network(discriminator, "discriminator")
@@ -71,6 +79,19 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*METRICS, "gp")}
         self.d_optimizer = self.g_optimizer = self.loss_fn = None
+        if not isinstance(track_grad_norms, bool):
+            raise ValueError(f"track_grad_norms must be True or False, got {track_grad_norms!r}")
+        self.track_grad_norms = track_grad_norms
+        if track_grad_norms:
+            self.trackers.update({name: keras.metrics.Mean(name=name) for name in GRAD_NORMS})
+        # Instance noise: off (None) unless asked for; its own seed stream leaves the rest of the step's randomness as is.
+        self.noise_std = self.noise_seed = None
+        if instance_noise is not None:
+            if isinstance(instance_noise, bool) or not isinstance(instance_noise, (int, float)) \
+                    or not np.isfinite(instance_noise) or instance_noise < 0:
+                raise ValueError(f"instance_noise must be None (off) or a std >= 0 such as 0.1, got {instance_noise!r}")
+            self.noise_std = keras.Variable(float(instance_noise), trainable=False, dtype="float32", name="noise_std")
+            self.noise_seed = keras.random.SeedGenerator(None if seed is None else seed + 1)
 
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
         """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
@@ -95,7 +116,7 @@ class GAN(keras.Model):
     def metrics(self):
         # Listed here so that fit() resets them at the start of each epoch.
         names = METRICS + (("gp",) if self.loss_fn is not None and self.loss_fn.gp_weight > 0 else ())
-        return [self.trackers[name] for name in names]
+        return [self.trackers[name] for name in names + (GRAD_NORMS if self.track_grad_norms else ())]
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -103,10 +124,21 @@ class GAN(keras.Model):
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, *self.latent_shape), seed=self.seed_generator)
 
+    def add_instance_noise(self, images):
+        """``images + noise_std * N(0, 1)``, what D sees when instance noise is on; ``images`` unchanged when off."""
+        if self.noise_std is None:
+            return images
+        return images + self.noise_std.value * keras.random.normal(ops.shape(images), seed=self.noise_seed)
+
+    def _track_grad_norm(self, name, grads):
+        if self.track_grad_norms:
+            self.trackers[name].update_state(tf.linalg.global_norm([g for g in grads if g is not None]))
+
     def d_step(self, real):
         """One discriminator update on the discriminator's weights only; G is used but not changed."""
         batch_size = ops.shape(real)[0]
         fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1), outside the tape
+        real, fake = self.add_instance_noise(real), self.add_instance_noise(fake)  # no-ops unless instance_noise
         d_vars = self.discriminator.trainable_weights
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)  # (B, 1)
@@ -118,6 +150,7 @@ class GAN(keras.Model):
                 d_loss = d_loss + self.loss_fn.gp_weight * gp
                 self.trackers["gp"].update_state(gp)
         grads = tape.gradient(d_loss, d_vars)
+        self._track_grad_norm("d_grad_norm", grads)
         self.d_optimizer.apply_gradients(zip(grads, d_vars))
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(real_logits)))
@@ -131,8 +164,9 @@ class GAN(keras.Model):
         g_vars = self.generator.trainable_weights
         with tf.GradientTape() as tape:
             fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1)
-            g_loss = self.loss_fn.g_loss(self.discriminator(fake, training=True))
+            g_loss = self.loss_fn.g_loss(self.discriminator(self.add_instance_noise(fake), training=True))
         grads = tape.gradient(g_loss, g_vars)
+        self._track_grad_norm("g_grad_norm", grads)
         self.g_optimizer.apply_gradients(zip(grads, g_vars))
         self.trackers["g_loss"].update_state(g_loss)
         return g_loss
@@ -161,12 +195,19 @@ class GAN(keras.Model):
         return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))
 
 
-def make_gan(kind="dcgan", preset="default", latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", seed=42):
-    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network."""
+def make_gan(kind="dcgan", preset="default", latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", seed=42,
+             d_lr=None, g_lr=None, n_critic=1, spectral_norm=False, instance_noise=None, track_grad_norms=False):
+    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network.
+
+    ``d_lr`` / ``g_lr`` override ``lr`` for one network; ``spectral_norm`` wraps D's layers in spectral
+    normalization; ``n_critic``, ``instance_noise`` and ``track_grad_norms`` go to :class:`GAN`.
+    """
     from ganlab import models
 
     config.set_seed(seed)
-    gan = GAN(*models.build_pair(kind, preset, latent_dim), seed=seed)
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
+    gan = GAN(*models.build_pair(kind, preset, latent_dim, spectral_norm=spectral_norm), n_critic=n_critic, seed=seed,
+              instance_noise=instance_noise, track_grad_norms=track_grad_norms)  # fmt: skip
+    d_lr, g_lr = (lr if d_lr is None else d_lr), (lr if g_lr is None else g_lr)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
+                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=loss)
     return gan

@@ -201,6 +201,41 @@ LOSSES: dict[str, GANLoss] = {
 }
 
 
+def smoothed(loss="non_saturating", real_target=0.9) -> GANLoss:
+    """One-sided label smoothing (Salimans et al., 2016): D's target for real images becomes ``real_target``.
+
+    Fakes keep target 0 (smoothing them too would reward D for giving fakes some realness). For the
+    cross-entropy losses (minimax, non_saturating) D's real term becomes
+    ``-[t log D(x) + (1 - t) log(1 - D(x))]``; for least squares ``0.5 * (D(x) - t)^2``. G's loss is unchanged.
+    """
+    base = get(loss)
+    t = real_target
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.5 < t <= 1:
+        raise ValueError(f"real_target must be a number in (0.5, 1] (1 means no smoothing; 0.9 is usual), got {t!r}")
+    t = float(t)
+
+    if base.d_loss in (minimax_d_loss, non_saturating_d_loss):
+
+        def smoothed_d_loss(real_logits, fake_logits):
+            real = _as_logits(real_logits, "real_logits")
+            fake = _as_logits(fake_logits, "fake_logits")
+            # -[t log sigmoid(l) + (1 - t) log(1 - sigmoid(l))] = t softplus(-l) + (1 - t) softplus(l)
+            real_term = t * ops.softplus(-real) + (1.0 - t) * ops.softplus(real)
+            return ops.mean(real_term) + ops.mean(ops.softplus(fake))
+
+    elif base.d_loss is least_squares_d_loss:
+
+        def smoothed_d_loss(real_logits, fake_logits):
+            real = _as_logits(real_logits, "real_logits")
+            fake = _as_logits(fake_logits, "fake_logits")
+            return 0.5 * ops.mean(ops.square(real - t)) + 0.5 * ops.mean(ops.square(fake))
+
+    else:
+        raise ValueError(f"label smoothing needs a loss with a target for real images (minimax, non_saturating, "
+                         f"least_squares); {base.name!r} scores images without targets")  # fmt: skip
+    return GANLoss(f"{base.name}_smooth{t:g}", smoothed_d_loss, base.g_loss, base.gp_weight)
+
+
 def get(name_or_loss) -> GANLoss:
     """Return the :class:`GANLoss` registered under a name (see ``LOSSES``), or a GANLoss unchanged."""
     if isinstance(name_or_loss, GANLoss):

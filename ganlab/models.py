@@ -4,7 +4,8 @@ Every builder returns a functional ``keras.Model`` with named layers (``g_dense`
 ``d_logits``, ...) and asserts its output shape. Generators map z of shape (B, latent_dim) to images in
 [-1, 1] of shape (B, 28, 28, 1); discriminators map images to logits of shape (B, 1), with no sigmoid.
 DCGAN sizes come from ``DCGAN_PRESETS``: "tutorial" is the TensorFlow DCGAN tutorial layer for layer,
-"default" a smaller network that trains several times faster on a CPU.
+"default" a smaller network that trains several times faster on a CPU. ``spectral_norm=True`` wraps each of a
+discriminator's Dense and Conv2D layers in ``keras.layers.SpectralNormalization`` (Miyato et al., 2018).
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def _check_name(name) -> str:
     return name
 
 
+def _maybe_spectral(layer, spectral_norm: bool):
+    """``layer`` wrapped in spectral normalization (its kernel divided by its largest singular value) if asked."""
+    if not isinstance(spectral_norm, bool):
+        raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}")
+    return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
+
 def _assert_output_shape(model: keras.Model, expected: tuple) -> keras.Model:
     """Fail loudly, as the DCGAN tutorial does, if a builder's output is not the shape it promises."""
     got = tuple(model.output_shape)
@@ -135,7 +143,7 @@ def build_mlp_generator(latent_dim=100, hidden=(256, 512, 1024), image_shape=(28
     return _assert_output_shape(model, (None, *image_shape))
 
 
-def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="mlp_discriminator"):
+def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="mlp_discriminator", spectral_norm=False):
     """Classic MLP discriminator: Flatten -> (Dense -> LeakyReLU(0.2)) per hidden width -> Dense(1) logits."""
     image_shape = _check_image_shape(image_shape)
     hidden = _check_int_tuple(hidden, "hidden", "(512, 256)")
@@ -143,9 +151,9 @@ def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="ml
     image = keras.Input(image_shape, name="image")  # (B, 28, 28, 1)
     x = layers.Flatten(name="d_flatten")(image)  # (B, 784)
     for i, width in enumerate(hidden, start=1):
-        x = layers.Dense(width, name=f"d_dense{i}")(x)  # (B, width)
+        x = _maybe_spectral(layers.Dense(width, name=f"d_dense{i}"), spectral_norm)(x)  # (B, width)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"d_lrelu{i}")(x)
-    logits = layers.Dense(1, name="d_logits")(x)  # (B, 1)
+    logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(x)  # (B, 1)
     model = keras.Model(image, logits, name=_check_name(name))
     return _assert_output_shape(model, (None, 1))
 
@@ -184,7 +192,8 @@ def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28,
     return _assert_output_shape(model, (None, height, width, channels))
 
 
-def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="dcgan_discriminator"):
+def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="dcgan_discriminator",
+                              spectral_norm=False):
     """DCGAN discriminator: stride-2 convolutions with LeakyReLU and dropout, then one logit per image."""
     p = dcgan_config(preset)
     image_shape = _check_image_shape(image_shape)
@@ -192,19 +201,21 @@ def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="d
     image = keras.Input(image_shape, name="image")  # (B, 28, 28, 1)
     x = image
     for i, filters in enumerate(p["d_channels"], start=1):
-        x = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")(x)  # (B, 14, 14, 64)
+        conv = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")
+        x = _maybe_spectral(conv, spectral_norm)(x)  # (B, 14, 14, 64)
         x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
         x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
     x = layers.Flatten(name="d_flatten")(x)  # (B, 7 * 7 * 128)
-    logits = layers.Dense(1, name="d_logits")(x)  # (B, 1)
+    logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(x)  # (B, 1)
     model = keras.Model(image, logits, name=_check_name(name))
     return _assert_output_shape(model, (None, 1))
 
 
-def build_pair(kind="dcgan", preset="default", latent_dim=100):
+def build_pair(kind="dcgan", preset="default", latent_dim=100, spectral_norm=False):
     """The generator and discriminator of one of the course's GANs: ``kind`` "mlp" or "dcgan" (with a preset)."""
     if kind == "mlp":
-        return build_mlp_generator(latent_dim), build_mlp_discriminator()
+        return build_mlp_generator(latent_dim), build_mlp_discriminator(spectral_norm=spectral_norm)
     if kind == "dcgan":
-        return build_dcgan_generator(latent_dim, preset=preset), build_dcgan_discriminator(preset=preset)
+        return (build_dcgan_generator(latent_dim, preset=preset),
+                build_dcgan_discriminator(preset=preset, spectral_norm=spectral_norm))
     raise ValueError(f"unknown GAN kind {kind!r}; expected 'mlp' or 'dcgan'")

@@ -148,3 +148,43 @@ def test_build_pair_gives_matching_networks():
     assert g.name == "mlp_generator" and d.name == "mlp_discriminator"
     with pytest.raises(ValueError, match="'mlp' or 'dcgan'"):
         models.build_pair("vae")
+
+
+# Spectral normalization (opt-in).
+
+
+def _top_singular_value(kernel) -> float:
+    kernel = np.asarray(kernel, dtype=np.float64)
+    return float(np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0])
+
+
+@pytest.mark.parametrize("kind", ["mlp", "dcgan_default"])
+def test_spectral_norm_makes_each_kernels_largest_singular_value_1(kind):
+    build = {"mlp": lambda: models.build_mlp_discriminator(hidden=(32, 16), spectral_norm=True),
+             "dcgan_default": lambda: models.build_dcgan_discriminator(spectral_norm=True)}[kind]
+    keras.utils.set_random_seed(0)
+    discriminator = build()
+    wrapped = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert len(wrapped) == 3 and wrapped[-1].layer.name == "d_logits"
+    # Scale the kernels far from 1 first: normalization must undo any scale.
+    for layer in wrapped:
+        layer.kernel.assign(layer.kernel.numpy() * 7.0)
+    assert min(_top_singular_value(layer.kernel.numpy()) for layer in wrapped) > 1.5
+    for _ in range(30):  # one power iteration per training call
+        discriminator(_images(), training=True)
+    for layer in wrapped:
+        assert _top_singular_value(layer.kernel.numpy()) == pytest.approx(1.0, abs=0.02)
+    assert discriminator.output_shape == (None, 1)
+
+
+def test_spectral_norm_is_off_by_default_and_checked():
+    plain, normed = models.build_mlp_discriminator(hidden=(32, 16)), models.build_mlp_discriminator(
+        hidden=(32, 16), spectral_norm=True)
+    assert not any(isinstance(layer, keras.layers.SpectralNormalization) for layer in plain.layers)
+    # Same trainable weights; each wrapper adds one non-trainable power-iteration vector.
+    assert [w.shape for w in plain.trainable_weights] == [w.shape for w in normed.trainable_weights]
+    assert len(normed.non_trainable_weights) == 3
+    g, d = models.build_pair("mlp", latent_dim=8, spectral_norm=True)
+    assert any(isinstance(layer, keras.layers.SpectralNormalization) for layer in d.layers)
+    with pytest.raises(ValueError, match="spectral_norm must be True or False"):
+        models.build_dcgan_discriminator(spectral_norm="yes")
