@@ -1,8 +1,9 @@
 """The command line: ``python -m ganlab train|sample|evaluate`` (also installed as the ``ganlab`` command).
 
-``train`` trains the course's MLP GAN or DCGAN on MNIST with checkpoints, so an interrupted run resumes with
-``--resume``; ``sample`` draws images from a saved generator; ``evaluate`` scores a generator (or saved samples)
-beside real data. Bad input gets one clear line, never a traceback.
+``train`` trains the course's MLP GAN, DCGAN or conditional DCGAN (cgan) on MNIST with checkpoints, so an
+interrupted run resumes with ``--resume``; ``sample`` draws images from a saved generator (a conditional one
+draws the digits in order, or only ``--digit``); ``evaluate`` scores a generator (or saved samples) beside real
+data, and a conditional generator's class-conditional accuracy. Bad input gets one clear line, never a traceback.
 """
 
 from __future__ import annotations
@@ -60,14 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train an MLP GAN or a DCGAN on MNIST")
-    t.add_argument("model", choices=("mlp", "dcgan"), help="which GAN to train")
+    t = sub.add_parser("train", help="train an MLP GAN, a DCGAN or a conditional DCGAN on MNIST")
+    t.add_argument("model", choices=("mlp", "dcgan", "cgan"), help="which GAN (cgan: draws the digit asked for)")
     budget = t.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
     budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
     t.add_argument("--batch-size", type=_positive_int, default=64)
     t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--preset", default="default", help="DCGAN preset: default (CPU-friendly) or tutorial")
+    t.add_argument("--preset", default="default", help="DCGAN and cgan preset: default (CPU-friendly) or tutorial")
     t.add_argument("--loss", default="non_saturating", help="GAN loss (see ganlab.losses.LOSSES)")
     t.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for both networks")
     t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="the .npy file to write: (N, 28, 28, 1) float32 in [-1, 1]")
     s.add_argument("--png", type=Path, help="also save a grid of the images as a PNG")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--digit", type=int, choices=range(10), metavar="0-9",
+                   help="a conditional (cgan) generator draws only this digit (default: all ten, in order)")
 
     e = sub.add_parser("evaluate", help="score a generator, or saved samples, beside real data")
     e.add_argument("samples", type=Path, help="a generator.keras, or an .npy of images (N, 28, 28[, 1]) in [-1, 1]")
@@ -94,12 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args) -> dict:
     """The run's settings, fixed at its start and reused on --resume."""
-    settings = {"model": args.model, "preset": args.preset if args.model == "dcgan" else None, "latent_dim": 100,
+    settings = {"model": args.model, "preset": args.preset if args.model != "mlp" else None, "latent_dim": 100,
                 "batch_size": args.batch_size, "seed": args.seed, "loss": args.loss, "lr": args.lr}
     run_file = args.out / RUN_FILE
     if args.resume and run_file.exists():
         saved = json.loads(run_file.read_text())
-        if saved["model"] != args.model or (args.model == "dcgan" and saved["preset"] != args.preset):
+        if saved["model"] != args.model or (args.model != "mlp" and saved["preset"] != args.preset):
             raise CLIError(f"{args.out} holds a {saved['model']} run (preset {saved['preset']}); "
                            f"resume it with the same model, or choose another --out")
         return saved
@@ -108,8 +111,11 @@ def _settings(args) -> dict:
 
 def make_gan(settings: dict):
     """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
-    from ganlab import training
+    from ganlab import conditional, training
 
+    if settings["model"] == "cgan":
+        return conditional.make_cgan(settings["latent_dim"], lr=settings["lr"], loss=settings["loss"],
+                                     preset=settings["preset"], seed=settings["seed"])  # fmt: skip
     return training.make_gan(settings["model"], settings["preset"], settings["latent_dim"], lr=settings["lr"],
                              loss=settings["loss"], seed=settings["seed"])
 
@@ -119,7 +125,7 @@ def train(args) -> int:
 
     if args.epochs is None and args.seconds is None:
         raise CLIError("say how long to train: --epochs N or --seconds S")
-    if args.model == "dcgan" and args.preset not in models.DCGAN_PRESETS:
+    if args.model != "mlp" and args.preset not in models.DCGAN_PRESETS:
         raise CLIError(f"unknown --preset {args.preset!r}; choose from {', '.join(models.DCGAN_PRESETS)}")
     if args.loss not in losses.LOSSES:
         raise CLIError(f"unknown --loss {args.loss!r}; choose from {', '.join(losses.LOSSES)}")
@@ -129,8 +135,10 @@ def train(args) -> int:
     config.smoke_banner()
 
     mnist = data.load_mnist(args.data)
-    dataset = data.make_dataset(mnist.x_train, settings["batch_size"], seed=settings["seed"])
-    gan = make_gan(settings)
+    cgan = settings["model"] == "cgan"  # trains on (image, label) pairs; 100 snapshot images: a row per digit
+    dataset = data.make_dataset(mnist.x_train, settings["batch_size"], labels=mnist.y_train if cgan else None,
+                                seed=settings["seed"])  # fmt: skip
+    gan, ncols = make_gan(settings), 10 if cgan else 8
     g, d = gan.generator, gan.discriminator
     (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
 
@@ -139,7 +147,8 @@ def train(args) -> int:
     if config.is_smoke():
         seconds, steps = seconds and min(seconds, 3.0), 5
     run = training.train(gan, dataset, epochs=epochs, seconds=seconds, steps_per_epoch=steps, out_dir=out / "checkpoints",
-                         resume=args.resume, verbose=0 if args.quiet else (2 if sys.stdout.isatty() else 1))
+                         resume=args.resume, verbose=0 if args.quiet else (2 if sys.stdout.isatty() else 1),
+                         n_fixed=100 if cgan else 64)  # fmt: skip
 
     # The products of the run, written even after an interruption (they show the weights reached so far).
     g.save(out / "generator.keras")
@@ -148,12 +157,12 @@ def train(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    fig = plotting.show_grid(gan.sample(run.fixed_noise), ncols=8, title=f"{settings['model']} after "
+    fig = plotting.show_grid(gan.sample(run.fixed_noise), ncols=ncols, title=f"{settings['model']} after "
                              f"{run.epochs_done} epochs")
     fig.savefig(out / "samples.png", dpi=100)
     labels = [f"epoch {e}" for e in run.frame_epochs]
     if run.frames:
-        plotting.save_gif(run.frames, out / "progress.gif", labels=labels)
+        plotting.save_gif(run.frames, out / "progress.gif", ncols=ncols, labels=labels)
     print(f"wrote {out}/: generator.keras, discriminator.keras, history.json, samples.png, progress.gif, "
           f"checkpoints/ ({run.epochs_done} epochs, {run.step} generator steps)")
     if run.interrupted:
@@ -167,6 +176,8 @@ def load_generator(path: Path):
     """Load a saved generator, or raise a CLIError that says what is wrong with the file."""
     import keras
 
+    from ganlab import conditional
+
     if not path.exists():
         raise CLIError(f"no such file: {path} (train one with: python -m ganlab train dcgan --seconds 120 --out runs/dcgan)")
     if path.suffix != ".keras":
@@ -179,6 +190,8 @@ def load_generator(path: Path):
     if tuple(model.output_shape) == (None, 1):
         raise CLIError(f"{path} outputs one number per input, not images: is it a discriminator? "
                        "Pass the generator.keras that 'train' wrote")
+    if conditional.is_conditional(model):  # [z, label] -> image: a cgan generator
+        return model
     if not isinstance(model.input_shape, tuple) or len(model.input_shape) != 2:
         raise CLIError(f"{path} takes inputs of shape {model.input_shape}; a generator takes noise z of shape (N, latent_dim)")
     if tuple(model.output_shape[1:]) != (28, 28, 1):
@@ -186,10 +199,20 @@ def load_generator(path: Path):
     return model
 
 
-def draw(model, n: int, seed: int):
-    """n images (N, 28, 28, 1) from a loaded generator, with noise from ``seed`` (inference mode)."""
+def draw(model, n: int, seed: int, digit=None):
+    """n images (N, 28, 28, 1) from a loaded generator, with noise from ``seed`` (inference mode).
+
+    A conditional generator draws the digits in order (``conditional.default_labels``), or only ``digit``.
+    """
     import numpy as np
 
+    from ganlab import conditional
+
+    if conditional.is_conditional(model):
+        labels = conditional.default_labels(n) if digit is None else np.full(n, digit)
+        return conditional.draw(model, labels, seed)
+    if digit is not None:
+        raise CLIError(f"--digit needs a conditional generator (python -m ganlab train cgan ...); {model.name} is not")
     z = np.random.default_rng(seed).standard_normal((n, model.input_shape[1])).astype(np.float32)
     return model.predict(z, batch_size=500, verbose=0)
 
@@ -205,7 +228,7 @@ def sample(args) -> int:
         if path is not None:
             _writable_dir(path.parent if str(path.parent) else Path("."))
     model = load_generator(args.generator)
-    images = np.clip(draw(model, args.n, args.seed).astype(np.float32), -1.0, 1.0)
+    images = np.clip(draw(model, args.n, args.seed, args.digit).astype(np.float32), -1.0, 1.0)
     if not np.all(np.isfinite(images)):
         raise CLIError(f"{args.generator} produced non-finite values: the saved generator is broken (diverged?)")
     np.save(args.out, images)
@@ -231,6 +254,20 @@ def _load_samples(path: Path):
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:
         raise CLIError(f"{path} could not be read as a NumPy .npy array ({str(err).splitlines()[0][:200]})") from None
+
+
+def _class_accuracy(model, classifier, n: int, seed: int) -> dict:
+    """Print and return a conditional generator's class-conditional accuracy ({} for an unconditional one)."""
+    from ganlab import conditional
+
+    if not conditional.is_conditional(model):
+        return {}
+    acc = conditional.class_accuracy(model, classifier, n_per_class=max(n // 10, 1), seed=seed)
+    per_digit = "  ".join(f"{d}: {a:.0%}" for d, a in enumerate(acc["per_class"]))
+    print(f"class-conditional accuracy (asked {acc['n_per_class']} times for each digit, judged by the classifier): "
+          f"{acc['mean']:.1%}\n  per digit  {per_digit}")
+    return {"class_accuracy": {"mean": acc["mean"], "per_class": acc["per_class"].tolist(),
+                               "n_per_class": acc["n_per_class"]}}  # fmt: skip
 
 
 def evaluate(args) -> int:
@@ -264,9 +301,10 @@ def evaluate(args) -> int:
     print(f"{n:,} samples from {args.samples} and {real['images']}, each compared with {scores['compared_with']}; "
           f"classifier held-out accuracy {classifier.accuracy:.1%}")
     print(metrics.format_table(scores, real))
+    extra = {} if from_npy else _class_accuracy(model, classifier, n, args.seed)
     if args.json is not None:
         result = {"samples_file": str(args.samples), "data": f"{mnist.name} {mnist.source}", "n": n,
-                  "seed": args.seed, "classifier": classifier.info, "samples": scores, "real": real}
+                  "seed": args.seed, "classifier": classifier.info, "samples": scores, "real": real, **extra}
         args.json.write_text(json.dumps(result, indent=1))
         print(f"wrote {args.json}")
     return 0

@@ -63,10 +63,9 @@ REGISTRY: dict[str, Entry] = {
     "dcgan": Entry("DCGAN", "03_dcgan_mnist.ipynb", "03_dcgan", "ganlab.models:build_dcgan_generator",
                    {"latent_dim": 100, "preset": "default"}, "ganlab.gan:make_gan",
                    {"kind": "dcgan", "preset": "default", **_RECIPE}),
-    # A conditional generator is one more entry, e.g. (then run data/make_pretrained.py):
-    # "cgan": Entry("conditional GAN", "06_conditional_gan.ipynb", "06_cgan", "ganlab.conditional:build_cgan_generator",
-    #               {"latent_dim": 100, "preset": "default"}, "ganlab.conditional:make_cgan",
-    #               {"preset": "default", **_RECIPE}, labels=True),
+    "cgan": Entry("conditional GAN", "06_conditional_gan.ipynb", "06_cgan", "ganlab.conditional:build_cgan_generator",
+                  {"latent_dim": 100, "preset": "default"}, "ganlab.conditional:make_cgan",
+                  {"preset": "default", **_RECIPE}, labels=True),
 }
 NAMES = tuple(REGISTRY)
 

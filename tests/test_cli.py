@@ -104,3 +104,49 @@ def test_errors_from_the_real_command_have_no_traceback(tmp_path):
                              "--out", str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.startswith("error: no such file") and "Traceback" not in result.stderr
+
+
+# The conditional GAN (cgan).
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory):
+    """A smoke-sized conditional DCGAN run through the command line."""
+    out = tmp_path_factory.mktemp("cgan")
+    assert main(["train", "cgan", "--seconds", "2", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_train_cgan_writes_every_product(cgan_run):
+    for name in ("generator.keras", "discriminator.keras", "history.json", "samples.png", "progress.gif", "run.json"):
+        assert (cgan_run / name).is_file(), name
+    assert json.loads((cgan_run / "run.json").read_text())["model"] == "cgan"
+    assert np.all(np.isfinite(json.loads((cgan_run / "history.json").read_text())["d_loss"]))
+    frames = np.load(sorted((cgan_run / "checkpoints").glob("ckpt-*"))[-1] / "state.npz")["frames"]
+    assert frames.shape[1] == 100  # 100 fixed noise vectors: a row per digit in the 10-column grid
+
+
+def test_sample_from_a_conditional_generator_draws_the_digits_asked_for(cgan_run, tmp_path):
+    import keras
+
+    from ganlab import conditional
+
+    generator = keras.models.load_model(cgan_run / "generator.keras")
+    for extra, labels in (([], conditional.default_labels(20)), (["--digit", "7"], [7] * 20)):
+        assert main(["sample", str(cgan_run / "generator.keras"), "--n", "20", "--out", str(tmp_path / "x.npy"),
+                     *extra]) == 0
+        np.testing.assert_allclose(np.load(tmp_path / "x.npy"), conditional.draw(generator, labels, seed=0), atol=1e-6)
+
+
+def test_digit_needs_a_conditional_generator(trained_run, tmp_path, capsys):
+    assert main(["sample", str(trained_run / "generator.keras"), "--digit", "3", "--out", str(tmp_path / "x.npy")]) == 2
+    assert "--digit needs a conditional generator" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["sample", str(trained_run / "generator.keras"), "--digit", "10", "--out", str(tmp_path / "x.npy")])
+
+
+def test_evaluate_reports_the_class_conditional_accuracy(cgan_run, tmp_path, capsys):
+    assert main(["evaluate", str(cgan_run / "generator.keras"), "--n", "50", "--json", str(tmp_path / "e.json")]) == 0
+    assert "class-conditional accuracy (asked 5 times for each digit" in capsys.readouterr().out
+    result = json.loads((tmp_path / "e.json").read_text())["class_accuracy"]
+    assert len(result["per_class"]) == 10 and result["mean"] == pytest.approx(np.mean(result["per_class"]))

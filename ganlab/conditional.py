@@ -1,0 +1,346 @@
+"""A conditional GAN (Mirza & Osindero, 2014): G(z, y) draws the digit y it is asked for; D(x, y) judges pairs.
+
+The label enters G as a learned vector joined to z, and D at its end (a projection discriminator, Miyato & Koyama,
+2018): D's logit is "how real the image features look" plus "how well they match digit y's learned template".
+``ConditionalGAN`` trains on (images, labels): D calls (real image, its label) real, (G(z, y), y) fake and, so that
+it must read the label, (real image, wrong label) fake too (Reed et al., 2016); G, asked for random y, must draw
+a y to fool it. Without labels, ``sample``/``generate``/snapshots use ``default_labels``, digits in order (100
+images: a row per digit). ``class_accuracy`` asks for each digit and counts how often ``ganlab.metrics``'
+classifier agrees; ``plot_digit`` and ``explore_digits`` are notebook 06's digit picker and latent sliders.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ganlab import config  # first: imports TensorFlow quietly
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from ganlab import models
+from ganlab.gan import GAN, METRICS, _check_network
+
+N_CLASSES = 10
+IMAGE_SHAPE = (28, 28, 1)
+# G's BatchNorm averages for inference follow its fast-changing statistics over ~10 steps, not Keras' default ~100:
+# with 0.99 the lagging averages cost class accuracy (one trial: 89% in inference mode, 96% with batch statistics).
+BN_MOMENTUM = 0.9
+
+
+def default_labels(n) -> np.ndarray:
+    """Labels in order, ``arange(n) * 10 // n``: for n = 100, ten 0s, ten 1s, ..., a row per digit."""
+    n = models._check_positive_int(n, "n")
+    return (np.arange(n) * N_CLASSES // n).astype(np.int32)
+
+
+def check_labels(labels, n) -> np.ndarray:
+    """``labels`` as int32 of shape (n,) (one int is repeated n times), each a digit 0..9, or a ValueError."""
+    y = np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers (digits 0 to 9), got dtype {y.dtype}")
+    y = np.full(n, y, dtype=np.int64) if y.ndim == 0 else y
+    if y.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},), one digit per image, got {y.shape}")
+    if n and (y.min() < 0 or y.max() >= N_CLASSES):
+        raise ValueError(f"labels must be digits 0..9, got values from {y.min()} to {y.max()}")
+    return y.astype(np.int32)
+
+
+def build_cgan_generator(latent_dim=100, embed_dim=50, preset="default", name="cgan_generator"):
+    """Conditional DCGAN generator: [z (B, latent_dim), label (B,)] -> image (B, 28, 28, 1) in [-1, 1]."""
+    latent_dim, p = models._check_positive_int(latent_dim, "latent_dim"), models.dcgan_config(preset)
+    factor = math.prod(p["g_strides"]) * 2  # total upsampling, the output layer's stride 2 included
+    if IMAGE_SHAPE[0] % factor:
+        raise ValueError(f"g_strides {p['g_strides']} upsample by {factor}, which does not divide 28; use e.g. (2,)")
+    side, slope, kernel = IMAGE_SHAPE[0] // factor, p["negative_slope"], p["g_kernel"]
+
+    # The label becomes a learned vector that joins z.
+    z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
+    label = keras.Input((), dtype="int32", name="label")  # (B,)
+    embedded = layers.Embedding(N_CLASSES, models._check_positive_int(embed_dim, "embed_dim"),
+                                name="g_embed")(label)  # (B, embed_dim)
+    x = layers.Concatenate(name="g_concat")([z, embedded])  # (B, latent_dim + embed_dim)
+    x = layers.Dense(side * side * p["g_dense_channels"], use_bias=False, name="g_dense")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="g_bn0")(x)
+    x = layers.LeakyReLU(negative_slope=slope, name="g_lrelu0")(x)
+    x = layers.Reshape((side, side, p["g_dense_channels"]), name="g_reshape")(x)  # (B, 7, 7, C)
+    for i, (filters, stride) in enumerate(zip(p["g_channels"], p["g_strides"]), start=1):
+        x = layers.Conv2DTranspose(filters, kernel, strides=stride, padding="same", use_bias=False,
+                                   name=f"g_up{i}")(x)  # (B, 14, 14, filters) after a stride-2 block
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"g_bn{i}")(x)
+        x = layers.LeakyReLU(negative_slope=slope, name=f"g_lrelu{i}")(x)
+    image = layers.Conv2DTranspose(1, kernel, strides=2, padding="same", use_bias=False, activation="tanh",
+                                   name="g_out")(x)  # (B, 28, 28, 1)
+    model = keras.Model([z, label], image, name=models._check_name(name))
+    return models._assert_output_shape(model, (None, *IMAGE_SHAPE))
+
+
+def build_cgan_discriminator(preset="default", name="cgan_discriminator"):
+    """Conditional DCGAN discriminator: [image (B, 28, 28, 1), label (B,)] -> one logit (B, 1), real = 1."""
+    p = models.dcgan_config(preset)
+    image = keras.Input(IMAGE_SHAPE, name="image")  # (B, 28, 28, 1)
+    label = keras.Input((), dtype="int32", name="label")  # (B,)
+    x = image
+    for i, filters in enumerate(p["d_channels"], start=1):
+        x = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")(x)  # (B, 14, 14, 32)
+        x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
+        x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
+    h = layers.Flatten(name="d_flatten")(x)  # (B, 3136) image features
+
+    # The label enters at the end (a projection discriminator): how real h looks + how well h matches y's template.
+    template = layers.Embedding(N_CLASSES, h.shape[-1], name="d_embed")(label)  # (B, 3136)
+    match = layers.Dot(axes=1, name="d_match")([h, template])  # (B, 1)
+    logits = layers.Add(name="d_logits")([layers.Dense(1, name="d_realness")(h), match])  # (B, 1)
+    model = keras.Model([image, label], logits, name=models._check_name(name))
+    return models._assert_output_shape(model, (None, 1))
+
+
+def _check_two_inputs(net, label: str, first: str, out) -> tuple:
+    """Refuse a network that is not [``first``, integer label (B,)] -> ``out``; return its first input's shape."""
+    _check_network(net, label)
+    inputs = getattr(net, "inputs", None) or []
+    shapes = [tuple(t.shape) for t in inputs]
+    if len(shapes) != 2 or shapes[1] != (None,) or "int" not in str(inputs[1].dtype):
+        raise ValueError(f"a conditional {label} takes two inputs, [{first}, integer label (B,)], as "
+                         f"conditional.build_cgan_{label} makes; {net.name!r} takes {shapes}")  # fmt: skip
+    if tuple(net.output_shape) != out:
+        raise ValueError(f"the conditional {label} must output shape {out}, got {tuple(net.output_shape)}")
+    return shapes[0][1:]
+
+
+def is_conditional(model) -> bool:
+    """True for a ConditionalGAN, or a Keras generator taking [z, label] (e.g. a loaded ``generator.keras``)."""
+    try:
+        return bool(_net(model))
+    except ValueError:
+        return False
+
+
+def _net(generator) -> keras.Model:
+    """The Keras generator of a ConditionalGAN, or a conditional generator itself; else a ValueError."""
+    net = generator.generator if isinstance(generator, ConditionalGAN) else generator
+    if not isinstance(net, keras.Model):
+        raise ValueError(f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}")
+    _check_two_inputs(net, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
+    return net
+
+
+class ConditionalGAN(GAN):
+    """A conditional GAN trained by ``fit()`` on (images, labels) batches (real = 1, D outputs logits)."""
+
+    def __init__(self, generator, discriminator, latent_dim=None, mismatch=True, seed=None, **kwargs):
+        super(GAN, self).__init__(**kwargs)  # keras.Model's; GAN.__init__ checks one-input networks
+        self.latent_shape = _check_two_inputs(generator, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
+        _check_two_inputs(discriminator, "discriminator", "image (B, 28, 28, 1)", (None, 1))
+        if len(self.latent_shape) != 1 or (latent_dim is not None and self.latent_shape != (latent_dim,)):
+            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
+        self.latent_dim, self.image_shape, self.n_critic = self.latent_shape[0], IMAGE_SHAPE, 1
+        if not isinstance(mismatch, bool):
+            raise ValueError(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
+        self.generator, self.discriminator, self.mismatch = generator, discriminator, mismatch
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRICS}
+        self.d_optimizer = self.g_optimizer = self.loss_fn = None
+        self.noise_std, self.noise_seed, self.track_grad_norms = None, None, False  # GAN's opt-in extras: off
+
+    def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
+        """As ``GAN.compile``; losses with a gradient penalty are refused (it would need labels too)."""
+        super().compile(d_optimizer, g_optimizer, loss=loss, **kwargs)
+        if self.loss_fn.gp_weight > 0:
+            raise ValueError(f"ConditionalGAN does not support the {self.loss_fn.name!r} loss (its gradient penalty "
+                             "calls D on images alone); use non_saturating, minimax, least_squares or hinge")
+
+    @property
+    def metrics(self):
+        return [self.trackers[name] for name in METRICS]
+
+    def call(self, inputs, training=False):
+        """G([z, labels]); z alone gets ``default_labels`` (so snapshots of 100 show a row per digit)."""
+        if isinstance(inputs, (list, tuple)):
+            return self.generator(list(inputs), training=training)
+        n = ops.shape(inputs)[0]
+        return self.generator([inputs, ops.cast(ops.arange(n) * N_CLASSES // n, "int32")], training=training)
+
+    def _noise(self, batch_size):
+        return keras.random.normal((batch_size, *self.latent_shape), seed=self.seed_generator)
+
+    def _random_labels(self, batch_size, low=0):
+        return keras.random.randint((batch_size,), low, N_CLASSES, dtype="int32", seed=self.seed_generator)
+
+    def d_step(self, real, labels):
+        """One D update on D's weights: (real image, its label) is real; (G(z, y), y) for random y is fake, and so,
+        with ``mismatch``, is (real image, a wrong label) (the matching-aware discriminator of Reed et al., 2016)."""
+        real, labels, batch_size = ops.cast(real, "float32"), ops.cast(labels, "int32"), ops.shape(real)[0]
+        fake_labels = self._random_labels(batch_size)  # (B,)
+        fake = self.generator([self._noise(batch_size), fake_labels], training=True)  # (B, 28, 28, 1)
+        d_vars = self.discriminator.trainable_weights
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator([real, labels], training=True)  # (B, 1)
+            fake_logits = self.discriminator([fake, fake_labels], training=True)  # (B, 1)
+            rejected = fake_logits
+            if self.mismatch:  # (real image, a wrong label) is fake too, so D must check the label
+                wrong = (labels + self._random_labels(batch_size, low=1)) % N_CLASSES  # (B,), never the true one
+                rejected = ops.concatenate([fake_logits, self.discriminator([real, wrong], training=True)])  # (2B, 1)
+            d_loss = self.loss_fn.d_loss(real_logits, rejected)
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(real_logits)))
+        self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(fake_logits)))
+        self.trackers["d_acc_real"].update_state(ops.mean(ops.cast(real_logits > 0, "float32")))
+        self.trackers["d_acc_fake"].update_state(ops.mean(ops.cast(fake_logits < 0, "float32")))
+        return d_loss
+
+    def g_step(self, batch_size):
+        """One G update on G's weights: asked for random digits y, make D call (G(z, y), y) real."""
+        g_vars, labels = self.generator.trainable_weights, self._random_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self.generator([self._noise(batch_size), labels], training=True)  # (B, 28, 28, 1)
+            g_loss = self.loss_fn.g_loss(self.discriminator([fake, labels], training=True))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.trackers["g_loss"].update_state(g_loss)
+        return g_loss
+
+    def train_step(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError("a ConditionalGAN trains on (images, labels) batches; make its dataset with "
+                             "data.make_dataset(images, batch_size, labels=labels)")
+        self.d_step(data[0], data[1])
+        self.g_step(ops.shape(data[0])[0])
+        return {m.name: m.result() for m in self.metrics}
+
+    def sample(self, z, labels=None) -> np.ndarray:
+        """Images G(z, labels) in [-1, 1] as NumPy (inference mode); labels None means ``default_labels(len(z))``."""
+        z = np.asarray(z, dtype=np.float32)
+        return draw_z(self, z, default_labels(len(z) if z.ndim and len(z) else 1) if labels is None else labels)
+
+    def generate(self, n, labels=None, seed=None) -> np.ndarray:
+        """``n`` images of the digits ``labels`` (default: ``default_labels(n)``); ``seed`` makes them reproducible."""
+        n = models._check_positive_int(n, "n")
+        rng = np.random if seed is None else np.random.default_rng(seed)
+        return self.sample(rng.standard_normal((n, self.latent_dim)).astype(np.float32), labels)
+
+
+def make_cgan(latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", preset="default", mismatch=True, seed=42):
+    """A compiled conditional DCGAN of the course, seeded, with one Adam per network."""
+    config.set_seed(seed)
+    gan = ConditionalGAN(build_cgan_generator(latent_dim, preset=preset), build_cgan_discriminator(preset=preset),
+                         mismatch=mismatch, seed=seed)  # fmt: skip
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
+                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
+    return gan
+
+
+def draw_z(generator, z, labels) -> np.ndarray:
+    """G(z, labels) in [-1, 1] (inference mode) from a ConditionalGAN or a conditional Keras generator."""
+    net = _net(generator)
+    z = np.asarray(z, dtype=np.float32)
+    if z.ndim != 2 or z.shape[1] != net.inputs[0].shape[1] or len(z) == 0:
+        raise ValueError(f"z must have shape (n, {net.inputs[0].shape[1]}), got {z.shape}")
+    y = check_labels(labels, len(z))
+    return np.concatenate([ops.convert_to_numpy(net([z[i: i + 500], y[i: i + 500]], training=False))
+                           for i in range(0, len(z), 500)])  # fmt: skip
+
+
+def draw(generator, labels, seed=0) -> np.ndarray:
+    """Images of the digits ``labels`` (n,) with noise z from ``seed``: what ``class_accuracy`` and the CLI use."""
+    net, n = _net(generator), len(np.atleast_1d(labels))
+    return draw_z(net, np.random.default_rng(seed).standard_normal((n, net.inputs[0].shape[1])), labels)
+
+
+def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
+    """Ask for ``n_per_class`` of each digit; the share the classifier labels as asked, per digit and on average.
+
+    Returns ``per_class`` (10,), ``mean``, and ``confusion`` (10, 10): row = digit asked for, column = digit seen.
+    """
+    n_per_class = models._check_positive_int(n_per_class, "n_per_class")
+    if not callable(getattr(classifier, "predict", None)):
+        raise ValueError(f"classifier must have .predict(images) -> (probs, features), as metrics.get_classifier's "
+                         f"does; got {type(classifier).__name__}")  # fmt: skip
+    asked = np.repeat(np.arange(N_CLASSES), n_per_class)
+    probs = np.asarray(classifier.predict(draw(generator, asked, seed))[0])
+    confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (asked, probs.argmax(axis=1)), 1)
+    per_class = np.diag(confusion) / n_per_class
+    return {"per_class": per_class, "mean": float(per_class.mean()), "confusion": confusion, "n_per_class": n_per_class}
+
+
+def plot_digit(generator, z, digit, title=None):
+    """Draw G(z, digit) large, beside the same z drawn as every digit 0..9 (``digit`` boxed); return the Figure."""
+    from matplotlib.patches import Rectangle
+
+    from ganlab import plotting
+
+    digit, z = int(check_labels(digit, 1)[0]), np.asarray(z, dtype=np.float32).reshape(1, -1)
+    row = draw_z(generator, np.repeat(z, N_CLASSES, axis=0), np.arange(N_CLASSES))  # (10, 28, 28, 1)
+    fig, (big, strip) = plt.subplots(1, 2, figsize=(9, 2.2), width_ratios=[1, 4.2], layout="constrained")
+    big.imshow(plotting.make_grid(row[digit: digit + 1], pad=0), cmap="gray", vmin=0, vmax=1)
+    big.set_title(title or f"asked for a {digit}", fontsize=10)
+    strip.imshow(plotting.make_grid(row, ncols=5), cmap="gray", vmin=0, vmax=1)  # 2 rows of 5, 29 px apart
+    box = (29 * (digit % 5) + 0.5, 29 * (digit // 5) + 0.5)  # the asked digit's tile (pixel centres at integers)
+    strip.add_patch(Rectangle(box, 28, 28, fill=False, color="tab:red", linewidth=2))
+    strip.set_title("the same z as 0-4 (top) and 5-9", fontsize=10)
+    big.set_axis_off(), strip.set_axis_off()
+    return fig
+
+
+class DigitExplorer:
+    """ipywidgets around ``plot_digit``: a digit picker and sliders for the first latent coordinates of z."""
+
+    def __init__(self, generator, n_sliders=3, digit=0, seed=0):
+        self.generator, latent_dim = generator, _net(generator).inputs[0].shape[1]
+        if models._check_positive_int(n_sliders, "n_sliders") > latent_dim:
+            raise ValueError(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
+        self.z = np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
+        self.z[:n_sliders] = np.round(self.z[:n_sliders], 1)  # the values the sliders show
+        self.digit, self.n_sliders = int(check_labels(digit, 1)[0]), n_sliders
+        self.controls, self.output, self.widget = {}, None, None
+        try:
+            import ipywidgets as w
+        except ImportError:  # no widgets: the static figure is all there is
+            return
+        self.controls["digit"] = w.ToggleButtons(options=list(range(N_CLASSES)), value=self.digit, description="digit",
+                                                 style={"button_width": "32px"})  # fmt: skip
+        self.controls["digit"].observe(lambda change: self.set_digit(change["new"]), names="value")
+        for i in range(n_sliders):
+            self.controls[i] = w.FloatSlider(value=float(self.z[i]), min=-3, max=3, step=0.1,
+                                             description=f"z[{i}]", continuous_update=False)  # fmt: skip
+            self.controls[i].observe(lambda change, i=i: self.set_coordinate(i, change["new"]), names="value")
+        self.output = w.Output()
+        hint = w.Label("Pick a digit or move a slider: the figure appears here.")
+        self.widget = w.VBox([*self.controls.values(), hint, self.output])
+
+    def _repr_mimebundle_(self, **kwargs):
+        text = "Digit explorer: its controls need a live Jupyter kernel (the static figure shows what it draws)."
+        return {**(self.widget._repr_mimebundle_(**kwargs) if self.widget else {}), "text/plain": text}
+
+    def set_digit(self, digit):
+        """Handler of the digit picker: draw the same z as ``digit``."""
+        self.digit = int(check_labels(digit, 1)[0])
+        return self.redraw()
+
+    def set_coordinate(self, i, value):
+        """Handler of slider ``i``: set z[i] to ``value`` and redraw."""
+        self.z[i] = float(value)
+        return self.redraw()
+
+    def redraw(self):
+        """Draw ``plot_digit`` into the output area (replacing the old figure); return the Figure."""
+        coords = ", ".join(f"{v:.1f}" for v in self.z[: self.n_sliders])
+        fig = plot_digit(self.generator, self.z, self.digit, title=f"a {self.digit}; z[:{self.n_sliders}] = {coords}")
+        if self.output is not None:
+            from IPython.display import display
+
+            with self.output:
+                self.output.clear_output(wait=True)
+                display(fig)
+        plt.close(fig)
+        return fig
+
+
+def explore_digits(generator, n_sliders=3, digit=0, seed=0) -> DigitExplorer:
+    """A :class:`DigitExplorer`; display it (the last line of a cell) to get its controls in a live kernel."""
+    return DigitExplorer(generator, n_sliders=n_sliders, digit=digit, seed=seed)
