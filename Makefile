@@ -13,7 +13,7 @@ LAB_DIR ?= notebooks
 # JupyterLab refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test unit notebooks course gpu clean-venv browser-test
+.PHONY: help lab test unit notebooks course gpu clean-venv browser-test student
 
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
@@ -21,6 +21,7 @@ help:
 	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
+	@echo "make student - write student/: the notebooks without exercise solutions, to hand out"
 	@echo "make browser-test - only the headless-Chromium test of notebook 01's playground (part of make test)"
 
 # Create or update the environment whenever pyproject.toml changes.
@@ -59,6 +60,10 @@ course: $(STAMP)
 # The real-browser test alone (needs: sudo apt-get install chromium chromium-driver); -s prints the screenshot's path.
 browser-test: $(STAMP)
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest -s tests/test_browser.py
+
+# The student edition: every ### BEGIN/END SOLUTION region replaced by raise NotImplementedError (ganlab/student.py).
+student: $(STAMP)
+	$(BIN)/python -m ganlab.student notebooks student
 
 gpu: $(STAMP)
 	$(BIN)/python -m pip install -e ".[test,gpu]"
