@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlab import models
+from ganlab import models, widgets
 from ganlab.gan import GAN, METRICS, _check_network
 
 N_CLASSES = 10
@@ -315,7 +315,7 @@ class DigitExplorer:
 
     def _repr_mimebundle_(self, **kwargs):
         text = "Digit explorer: its controls need a live Jupyter kernel (the static figure shows what it draws)."
-        return {**(self.widget._repr_mimebundle_(**kwargs) if self.widget else {}), "text/plain": text}
+        return widgets.mimebundle(self.widget, text, **kwargs)
 
     def set_digit(self, digit):
         """Handler of the digit picker: draw the same z as ``digit``."""
@@ -330,15 +330,8 @@ class DigitExplorer:
     def redraw(self):
         """Draw ``plot_digit`` into the output area (replacing the old figure); return the Figure."""
         coords = ", ".join(f"{v:.1f}" for v in self.z[: self.n_sliders])
-        fig = plot_digit(self.generator, self.z, self.digit, title=f"a {self.digit}; z[:{self.n_sliders}] = {coords}")
-        if self.output is not None:
-            from IPython.display import display
-
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
-        return fig
+        title = f"a {self.digit}; z[:{self.n_sliders}] = {coords}"
+        return widgets.show_in(self.output, plot_digit(self.generator, self.z, self.digit, title=title))
 
 
 def explore_digits(generator, n_sliders=3, digit=0, seed=0) -> DigitExplorer:

@@ -17,7 +17,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import plotting
+from ganlab import plotting, widgets
 
 METHODS = ("lerp", "slerp")
 
@@ -224,8 +224,7 @@ class Explorer:
 
     def _repr_mimebundle_(self, **kwargs):
         text = "Latent-space explorer: its sliders need a live Jupyter kernel (the static figure shows one setting)."
-        bundle = self.widget._repr_mimebundle_(**kwargs) if self.widget is not None else {}
-        return {**bundle, "text/plain": text}
+        return widgets.mimebundle(self.widget, text, **kwargs)
 
     def set(self, **values):
         """Handler: change some values (as the sliders do), then redraw; return the Figure."""
@@ -237,15 +236,7 @@ class Explorer:
 
     def redraw(self):
         """Draw the figure for the current values into the output area (replacing the old one)."""
-        fig = self.draw(**self.values)
-        if self.output is not None:
-            from IPython.display import display
-
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
-        return fig
+        return widgets.show_in(self.output, self.draw(**self.values))
 
 
 def explore_interpolation(generator, z0, z1, n: int = 9, t: float = 0.5) -> Explorer:

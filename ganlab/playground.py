@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import losses, plotting, toy
+from ganlab import losses, plotting, toy, widgets
 
 HEATMAP = dict(cmap="PRGn", vmin=0.0, vmax=1.0, alpha=0.75)  # purple: D says fake, green: real, white: 0.5
 LEVELS = np.linspace(0.0, 1.0, 11)  # D's heatmap in bands of 0.1
@@ -125,8 +125,7 @@ class Playground:
 
     def _repr_mimebundle_(self, **kwargs):
         text = "GAN playground: its controls need a live Jupyter kernel (the static figure shows its state)."
-        bundle = self.widget._repr_mimebundle_(**kwargs) if self.widget is not None else {}
-        return {**bundle, "text/plain": text}
+        return widgets.mimebundle(self.widget, text, **kwargs)
 
     def step_d(self, _button=None):
         """Button handler: one discriminator update, then redraw."""
@@ -153,15 +152,7 @@ class Playground:
 
     def redraw(self):
         """Draw ``plot_state`` into the output area (replacing the old figure); return the Figure."""
-        fig = plot_state(self.gan)
-        if self.output is not None:
-            from IPython.display import display
-
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(fig)
-        plt.close(fig)
-        return fig
+        return widgets.show_in(self.output, plot_state(self.gan))
 
 
 def explore_gan(data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed: int = 0):
