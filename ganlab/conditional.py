@@ -187,12 +187,7 @@ class ConditionalGAN(GAN):
                 rejected = ops.concatenate([fake_logits, self.discriminator([real, wrong], training=True)])  # (2B, 1)
             d_loss = self.loss_fn.d_loss(real_logits, rejected)
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(fake_logits)))
-        self.trackers["d_acc_real"].update_state(ops.mean(ops.cast(real_logits > 0, "float32")))
-        self.trackers["d_acc_fake"].update_state(ops.mean(ops.cast(fake_logits < 0, "float32")))
-        return d_loss
+        return self.track_d(d_loss, real_logits, fake_logits)
 
     def g_step(self, batch_size):
         """One G update on G's weights: asked for random digits y, make D call (G(z, y), y) real."""

@@ -152,6 +152,10 @@ class GAN(keras.Model):
         grads = tape.gradient(d_loss, d_vars)
         self._track_grad_norm("d_grad_norm", grads)
         self.d_optimizer.apply_gradients(zip(grads, d_vars))
+        return self.track_d(d_loss, real_logits, fake_logits)
+
+    def track_d(self, d_loss, real_logits, fake_logits):
+        """Record a D step's loss, D's mean outputs and its accuracies on real and fake images; return d_loss."""
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(real_logits)))
         self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(fake_logits)))
