@@ -28,5 +28,11 @@ def show_in(output, fig):
 
 def mimebundle(widget, text: str, **kwargs) -> dict:
     """A notebook representation: ``widget``'s own (if any) with ``text`` as its plain-text fallback."""
-    bundle = widget._repr_mimebundle_(**kwargs) if widget is not None else {}
+    if widget is None:
+        bundle = {}
+    elif hasattr(widget, "_repr_mimebundle_"):  # ipywidgets 8
+        bundle = widget._repr_mimebundle_(**kwargs)
+    else:  # ipywidgets 7 (what Google Colab runs): the view its _ipython_display_ would send
+        bundle = {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                                "model_id": widget._model_id}}
     return {**bundle, "text/plain": text}

@@ -34,3 +34,12 @@ def test_mimebundle_has_the_text_fallback_and_the_widget():
     assert widgets.mimebundle(None, "needs a kernel") == {"text/plain": "needs a kernel"}
     bundle = widgets.mimebundle(ipywidgets.Label("x"), "needs a kernel")
     assert bundle["text/plain"] == "needs a kernel" and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_mimebundle_of_an_ipywidgets_7_widget_is_the_view_ipywidgets_8_would_show():
+    # ipywidgets 7 (Google Colab's) has no _repr_mimebundle_, only the model id that its display message names.
+    label = ipywidgets.Label("x")
+    old_style = type("Widget7", (), {"_model_id": label.model_id})()
+    bundle = widgets.mimebundle(old_style, "needs a kernel")
+    view = "application/vnd.jupyter.widget-view+json"
+    assert bundle == {view: label._repr_mimebundle_()[view], "text/plain": "needs a kernel"}
