@@ -4,6 +4,7 @@ Run it from the repository root after the notebooks' full runs (``make course``)
 
     .venv/bin/python data/make_pretrained.py            # every model of ganlab.pretrained.REGISTRY with a run
     .venv/bin/python data/make_pretrained.py dcgan      # only some
+    .venv/bin/python data/make_pretrained.py classifier # only the digit classifier
 
 For each model it reads ``notebooks/runs/<run>/generator.keras``, and how it was trained from the stored notebook's
 outputs (the last progress line ``epoch E/E ... T s`` gives the epochs and seconds; the data notice the data). It
@@ -11,6 +12,11 @@ writes ``<name>.npz`` (``pretrained.save_weights``: float16, fixed zip dates, so
 sha256), reloads it with ``pretrained.load_weights``, checks that 500 images change by less than 0.01, scores 500
 samples with ``metrics.evaluate`` and records it all in ``manifest.json``. Models whose run is missing keep their
 record. To add a model: one ``Entry`` in ``ganlab.pretrained.REGISTRY``, its notebook's full run, then this script.
+
+It also ships the full digit classifier that scored them (``ganlab.classifier``, trained on the MNIST sample) as
+``classifier.keras`` without optimizer state, so ``metrics.get_classifier`` loads it instead of training it on a
+machine whose cache is empty; its record (sha256, the cache file name it stands for, how it was trained) goes in
+the manifest too. On the full MNIST the classifier is not shipped (its cache key differs) and its record is kept.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from ganlab import config  # first: imports TensorFlow quietly
 import keras
 import numpy as np
 
-from ganlab import data, metrics, pretrained
+from ganlab import classifier, data, metrics, pretrained
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINE = "2-core CPU"  # where the notebooks' stored full runs were made
@@ -80,19 +86,36 @@ def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
             "metrics": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in scores.items() if k in KEEP}}
 
 
+def ship_classifier(judge: metrics.Classifier, mnist) -> dict:
+    """Write the judge as data/pretrained/classifier.keras, check the copy predicts the same, return its record."""
+    out = pretrained.folder() / classifier.SHIPPED
+    classifier.save_for_shipping(judge, out)
+    x = data.to_float(mnist.x_test)
+    change = float(np.abs(keras.models.load_model(out).predict(x, verbose=0) - judge.model.predict(x, verbose=0)).max())
+    if change > 1e-5:
+        raise SystemExit(f"the shipped classifier's probabilities differ from the cached one's by {change:.3g}")
+    return {"file": out.name, "sha256": data.sha256(out), "bytes": out.stat().st_size,
+            "cache_file": classifier.cache_path(mnist).name, "info": judge.info}
+
+
 def main(names) -> None:
     if config.is_smoke():
         raise SystemExit("run data/make_pretrained.py in full mode (unset GANLAB_SMOKE): it scores with the full "
                          "classifier")  # fmt: skip
     config.set_seed(0)
-    names = names or [n for n in pretrained.NAMES if (ROOT / "notebooks/runs" / pretrained.entry(n).run).is_dir()]
+    names = names or ["classifier"] + [n for n in pretrained.NAMES
+                                       if (ROOT / "notebooks/runs" / pretrained.entry(n).run).is_dir()]
     path = pretrained.folder() / pretrained.MANIFEST
     old = json.loads(path.read_text()) if path.exists() else {}
     mnist = data.load_mnist(verbose=False)
     judge = metrics.get_classifier(mnist)
     reference = metrics.real_reference(mnist, N, classifier=judge)
-    models = dict(old.get("models", {}))
-    for name in names:
+    models, shipped_classifier = dict(old.get("models", {})), old.get("classifier")
+    if "classifier" in names and mnist.source == "sample" and not judge.info["smoke"]:
+        shipped_classifier = ship_classifier(judge, mnist)
+        print(f"classifier: {shipped_classifier['bytes'] / 1e6:.2f} MB, sha256 {shipped_classifier['sha256']}, "
+              f"held-out accuracy {judge.accuracy:.1%}")
+    for name in (n for n in names if n != "classifier"):
         z = np.random.default_rng(0).standard_normal((N, pretrained.entry(name).latent_dim)).astype(np.float32)
         models[name] = build_one(name, mnist, judge, z)
         print(f"{name}: {models[name]['bytes'] / 1e6:.2f} MB, sha256 {models[name]['sha256']}, float16 change "
@@ -100,11 +123,13 @@ def main(names) -> None:
     manifest = {
         "format": 1,
         "about": "Generators trained by the course notebooks' full runs, shipped as float16 weights; load them with "
-                 "ganlab.pretrained.load(name). Written by data/make_pretrained.py.",
+                 "ganlab.pretrained.load(name). The digit classifier that scored them, which "
+                 "ganlab.metrics.get_classifier loads for the MNIST sample. Written by data/make_pretrained.py.",
         "licence": "MIT (the ganlab code that trained them); trained on MNIST, CC BY-SA 3.0 (see data/README.md)",
         "metrics_of": f"{N} samples of z ~ N(0, I) from numpy.random.default_rng(0), scored by ganlab.metrics.evaluate "
                       f"with the digit classifier ({judge.info['recipe']}, {judge.accuracy:.1%} held-out accuracy)",
         "real_reference": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in reference.items() if k in KEEP},
+        "classifier": shipped_classifier,
         "models": {name: models[name] for name in sorted(models, key=lambda n: list(pretrained.NAMES).index(n)
                                                          if n in pretrained.NAMES else 99)},
     }

@@ -5,7 +5,9 @@ with random shifts of up to 2 pixels as augmentation. It plays the part Inceptio
 class probabilities give the classifier score, its penultimate layer (128 features) the Fréchet distance and the
 precision/recall manifolds. The trained network is cached in ``$GANLAB_CACHE`` (default ``data/cache/``), keyed
 by the data's content hash and the training recipe, so a change of either retrains; smoke mode trains for
-seconds and caches under its own key.
+seconds and caches under its own key. The course also ships the full classifier for the shipped MNIST sample in
+``data/pretrained/`` (``SHIPPED``, sha256-checked, recorded in its manifest): on a cache miss for exactly that
+data and recipe it is loaded instead of trained, so a classroom on the sample never waits for it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ RECIPE = "cnn32-64-bn-f128-shift2-b64-adam2e-3-cos-bn0.9-v2"  # change it whenev
 BATCH = 64
 MAX_SHIFT = 2
 FEATURES = "features"  # the penultimate layer's name
+SHIPPED = "classifier.keras"  # the full classifier for the shipped sample, in data/pretrained/
 
 
 def cache_dir() -> Path:
@@ -149,21 +152,65 @@ def get_classifier(mnist: data.ImageData | None = None, steps: int | None = None
         return _loaded[str(path)]
     try:
         clf = Classifier(keras.models.load_model(path), json.loads(meta.read_text()))
-    except Exception:  # missing, partial or from another Keras: train afresh
-        start = time.perf_counter()
-        model = _train(mnist, steps)
-        seconds = time.perf_counter() - start
-        probs = model.predict(data.to_float(mnist.x_test), batch_size=500, verbose=0)
-        accuracy = float(np.mean(np.argmax(probs, axis=1) == mnist.y_test))
-        info = {"data": f"{mnist.name} {mnist.source}", "n_train": len(mnist.x_train), "n_test": len(mnist.x_test),
-                "steps": steps, "smoke": config.is_smoke(), "recipe": RECIPE, "accuracy": accuracy,
-                "train_seconds": round(seconds, 1)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, model.save)
-        _atomic_write(meta, lambda tmp: Path(tmp).write_text(json.dumps(info, indent=1)))
-        clf = Classifier(model, info)
-        if verbose:
-            print(f"Trained the digit classifier on {info['data']} ({steps} steps) in {seconds:.0f} s: held-out "
-                  f"accuracy {accuracy:.1%} on {len(mnist.x_test):,} images; cached in {data._relative(path.parent)}/")
+    except Exception:  # missing, partial or from another Keras: the shipped one if it fits, else train afresh
+        clf = shipped(path, verbose) or _train_and_cache(mnist, steps, path, verbose)
     _loaded[str(path)] = clf
     return clf
+
+
+def shipped(path: Path, verbose: bool = True) -> Classifier | None:
+    """The classifier shipped in ``data/pretrained/`` if it is the one ``path`` would cache, else None.
+
+    A damaged shipped file is reported in one line and ignored (the caller then trains a new classifier).
+    """
+    from ganlab import pretrained  # the manifest's reader; imported here as pretrained needs no classifier
+
+    try:
+        record = pretrained.manifest().get("classifier") or {}
+    except data.DataError:
+        return None
+    if record.get("cache_file") != path.name:
+        return None
+    file = pretrained.folder() / record["file"]
+    try:
+        data.verify_file(file, record["sha256"], "")
+        model = keras.models.load_model(file)
+    except Exception as err:
+        if verbose:
+            why = "its sha256 does not match the manifest" if isinstance(err, data.DataError) else type(err).__name__
+            print(f"{data._relative(file)} is damaged or missing ({why}); training a new digit classifier instead. "
+                  f"To restore the shipped one: git checkout -- {data._relative(file)}")
+        return None
+    info = record["info"]
+    if verbose:
+        print(f"Loaded the shipped digit classifier ({data._relative(file)}): trained on {info['data']} "
+              f"({info['steps']} steps, {info['train_seconds']:.0f} s), held-out accuracy {info['accuracy']:.1%} on "
+              f"{info['n_test']:,} images")
+    return Classifier(model, info)
+
+
+def _train_and_cache(mnist: data.ImageData, steps: int, path: Path, verbose: bool) -> Classifier:
+    """Train the classifier, measure its held-out accuracy, and write it and its record into the cache."""
+    start = time.perf_counter()
+    model = _train(mnist, steps)
+    seconds = time.perf_counter() - start
+    probs = model.predict(data.to_float(mnist.x_test), batch_size=500, verbose=0)
+    accuracy = float(np.mean(np.argmax(probs, axis=1) == mnist.y_test))
+    info = {"data": f"{mnist.name} {mnist.source}", "n_train": len(mnist.x_train), "n_test": len(mnist.x_test),
+            "steps": steps, "smoke": config.is_smoke(), "recipe": RECIPE, "accuracy": accuracy,
+            "train_seconds": round(seconds, 1)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, model.save)
+    _atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(info, indent=1)))
+    if verbose:
+        print(f"Trained the digit classifier on {info['data']} ({steps} steps) in {seconds:.0f} s: held-out "
+              f"accuracy {accuracy:.1%} on {len(mnist.x_test):,} images; cached in {data._relative(path.parent)}/")
+    return Classifier(model, info)
+
+
+def save_for_shipping(clf: Classifier, path) -> None:
+    """Write ``clf``'s network without optimizer state (about a third of a cached file), atomically."""
+    bare = build_model()
+    bare.set_weights(clf.model.get_weights())
+    _atomic_write(Path(path), bare.save)
+    os.chmod(path, 0o644)  # mkstemp made it private; a shipped file is readable by all

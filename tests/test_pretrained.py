@@ -2,6 +2,7 @@
 
 import dataclasses
 import shutil
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -185,3 +186,64 @@ def test_data_readme_lists_each_shipped_files_sha256_and_size():
     for name in SHIPPED:
         record = pretrained.info(name)
         assert record["sha256"] in readme and f"{record['bytes']:,}" in readme, f"update data/README.md for {name}"
+
+
+# The shipped digit classifier (the judge of notebooks 04-07 on the MNIST sample).
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """Full mode, an empty classifier cache and nothing loaded yet: a fresh machine."""
+    from ganlab import classifier
+
+    monkeypatch.setenv("GANLAB_SMOKE", "0")
+    monkeypatch.setenv(classifier.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(classifier, "_loaded", {})
+    return classifier
+
+
+def test_shipped_classifier_matches_its_record_and_stands_for_the_samples_full_classifier(empty_cache):
+    record = pretrained.manifest()["classifier"]
+    path = pretrained.folder() / record["file"]
+    assert data.sha256(path) == record["sha256"] and path.stat().st_size == record["bytes"] < 4e6
+    mnist = data.load_mnist("sample", verbose=False)
+    assert record["cache_file"] == empty_cache.cache_path(mnist).name, "the shipped file stands for this data+recipe"
+    assert record["info"]["recipe"] == empty_cache.RECIPE and not record["info"]["smoke"]
+    readme = (pretrained.folder().parent / "README.md").read_text()
+    assert record["sha256"] in readme and f"{record['bytes']:,}" in readme, "update data/README.md for the classifier"
+
+
+def test_an_empty_cache_loads_the_shipped_classifier_instead_of_training(empty_cache, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained a classifier although the shipped one fits")
+
+    monkeypatch.setattr(empty_cache, "_train", refuse)
+    mnist = data.load_mnist("sample", verbose=False)
+    judge = empty_cache.get_classifier(mnist)
+    assert capsys.readouterr().out.startswith("Loaded the shipped digit classifier")
+    probs, features = judge.predict(data.to_float(mnist.x_test))
+    accuracy = float(np.mean(probs.argmax(axis=1) == mnist.y_test))
+    assert accuracy == pytest.approx(judge.accuracy, abs=1e-9) and accuracy > 0.97  # its record is its own
+    assert features.shape == (500, 128)
+
+
+def test_other_data_never_gets_the_shipped_classifier(empty_cache, monkeypatch):
+    mnist = data.load_mnist("sample", verbose=False)
+    other = dataclasses.replace(mnist, x_train=mnist.x_train[:256], y_train=mnist.y_train[:256])
+    trained = []
+    monkeypatch.setattr(empty_cache, "_train", lambda m, steps: trained.append(len(m.x_train)) or
+                        empty_cache.build_model())  # fmt: skip
+    empty_cache.get_classifier(other, verbose=False)
+    assert trained == [256]
+
+
+def test_a_damaged_shipped_classifier_is_reported_and_replaced_by_training(empty_cache, copy_of_data, monkeypatch,
+                                                                           capsys):
+    shutil.copy(Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz", copy_of_data.parent)
+    record = pretrained.manifest()["classifier"]
+    (copy_of_data / record["file"]).write_bytes(b"not a model")
+    monkeypatch.setattr(empty_cache, "_train", lambda m, steps: empty_cache.build_model())
+    mnist = data.load_mnist("sample", verbose=False)
+    judge = empty_cache.get_classifier(mnist)
+    out = capsys.readouterr().out
+    assert "is damaged or missing (its sha256 does not match the manifest)" in out and "git checkout" in out
+    assert out.splitlines()[-1].startswith("Trained the digit classifier") and judge.info["steps"] == 1400
