@@ -76,7 +76,8 @@ def apply(path) -> bool:
     if title.cell_type != "markdown" or not title.source.startswith("# "):
         raise ValueError(f"{path.name}: the first cell must be the markdown H1 title")
     head, _, rest = _BADGE_LINE.sub("", title.source).partition("\n")
-    title.source = f"{head}\n\n{badges(path.name)}\n\n{rest.lstrip(chr(10))}".rstrip("\n")
+    body = rest.lstrip("\n")
+    title.source = f"{head}\n\n{badges(path.name)}\n\n{body}".rstrip("\n")
     # The install cell: first in Setup; replace an older version of it, keep everything else.
     at = _setup_index(nb)
     if nb.cells[at].cell_type == "code" and nb.cells[at].source.startswith("# On Colab"):
