@@ -6,9 +6,7 @@ classifier then comes from ``data/pretrained/classifier.keras`` when the data is
 each notebook's wall-clock time, its three slowest cells and where the generator and the classifier came from.
 Run from the repository root, alone on the machine:
 
-    .venv/bin/python benchmarks/pretrained_notebooks.py [--notebooks 04 07] [--warm]
-
-``--warm`` keeps the normal cache (``data/cache/``) instead of an empty one.
+    .venv/bin/python benchmarks/pretrained_notebooks.py [--notebooks 04 07]
 """
 
 from __future__ import annotations
@@ -67,14 +65,11 @@ def run(path: Path, workdir: Path) -> tuple[float, list, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", nargs="+", default=["04", "07"], help="notebook numbers (default: 04 07)")
-    parser.add_argument("--warm", action="store_true", help="use the normal classifier cache, not an empty one")
     args = parser.parse_args()
     os.environ["GANLAB_SMOKE"] = "0"
     os.environ.setdefault("MPLBACKEND", "Agg")
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.warm:
-            os.environ["GANLAB_CACHE"] = str(Path(tmp) / "empty-cache")
-        print(f"classifier cache: {'data/cache (warm)' if args.warm else 'empty (a fresh machine)'}\n")
+        os.environ["GANLAB_CACHE"] = str(Path(tmp) / "empty-cache")  # a fresh machine: nothing trained yet
         print("| notebook | wall clock | slowest cells (code cell number: seconds) |")
         print("|---|---|---|")
         notes = []
