@@ -66,11 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     budget = t.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
     budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
-    t.add_argument("--batch-size", type=_positive_int, default=64)
+    t.add_argument("--batch-size", type=_positive_int, help="images per step (default: the model's recipe, 64)")
     t.add_argument("--seed", type=int, default=42)
     t.add_argument("--preset", default="default", help="DCGAN and cgan preset: default (CPU-friendly) or tutorial")
     t.add_argument("--loss", default="non_saturating", help="GAN loss (see ganlab.losses.LOSSES)")
-    t.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for both networks")
+    t.add_argument("--lr", type=float, help="Adam learning rate for both networks (default: the model's recipe, "
+                   "ganlab.recipes)")
     t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     t.add_argument("--out", type=Path, required=True, help="folder for the models, history, images, checkpoints")
@@ -97,14 +98,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args) -> dict:
     """The run's settings, fixed at its start and reused on --resume."""
-    settings = {"model": args.model, "preset": args.preset if args.model != "mlp" else None, "latent_dim": 100,
-                "batch_size": args.batch_size, "seed": args.seed, "loss": args.loss, "lr": args.lr}
+    from ganlab import losses, recipes
+
+    preset = args.preset if args.model != "mlp" else None
+    r = recipes.recipe(args.model, preset)
+    settings = {"model": args.model, "preset": preset, "latent_dim": r["latent_dim"],
+                "batch_size": args.batch_size or r["batch_size"], "seed": args.seed, "loss": args.loss,
+                "lr": r["lr"] if args.lr is None else args.lr, "beta_1": r["beta_1"], "ema": r["ema"]}
+    if args.model != "cgan":  # a gradient penalty needs the alternating step
+        settings["step"] = "alternating" if losses.get(args.loss).gp_weight > 0 else r["step"]
     run_file = args.out / RUN_FILE
     if args.resume and run_file.exists():
         saved = json.loads(run_file.read_text())
         if saved["model"] != args.model or (args.model != "mlp" and saved["preset"] != args.preset):
             raise CLIError(f"{args.out} holds a {saved['model']} run (preset {saved['preset']}); "
                            f"resume it with the same model, or choose another --out")
+        # Runs from before the recipe search: Adam beta_1 0.5, no weight average, the alternating step.
+        saved.setdefault("beta_1", 0.5)
+        saved.setdefault("ema", None)
+        if saved["model"] != "cgan":
+            saved.setdefault("step", "alternating")
         return saved
     return settings
 
@@ -113,11 +126,12 @@ def make_gan(settings: dict):
     """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
     from ganlab import conditional, training
 
+    common = {"lr": settings["lr"], "beta_1": settings.get("beta_1", 0.5), "ema": settings.get("ema") or 0,
+              "loss": settings["loss"], "seed": settings["seed"]}
     if settings["model"] == "cgan":
-        return conditional.make_cgan(settings["latent_dim"], lr=settings["lr"], loss=settings["loss"],
-                                     preset=settings["preset"], seed=settings["seed"])  # fmt: skip
-    return training.make_gan(settings["model"], settings["preset"], settings["latent_dim"], lr=settings["lr"],
-                             loss=settings["loss"], seed=settings["seed"])
+        return conditional.make_cgan(settings["latent_dim"], preset=settings["preset"], **common)
+    return training.make_gan(settings["model"], settings["preset"], settings["latent_dim"],
+                             step=settings.get("step", "alternating"), **common)
 
 
 def train(args) -> int:
@@ -139,7 +153,7 @@ def train(args) -> int:
     dataset = data.make_dataset(mnist.x_train, settings["batch_size"], labels=mnist.y_train if cgan else None,
                                 seed=settings["seed"])  # fmt: skip
     gan, ncols = make_gan(settings), 10 if cgan else 8
-    g, d = gan.generator, gan.discriminator
+    g, d = gan.sampler, gan.discriminator  # the generator that draws: the weight average, if the recipe keeps one
     (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
 
     # Smoke mode: 5 batches per epoch and at most 3 seconds.

@@ -27,7 +27,6 @@ TMP_PREFIX = ".tmp-"
 POINTER = "latest.json"
 STATE_FILE = "state.npz"
 META_FILE = "meta.json"
-GROUPS = ("generator", "discriminator", "g_optimizer", "d_optimizer", "seed")
 
 
 @dataclasses.dataclass
@@ -45,16 +44,8 @@ class CheckpointState:
 
 
 def _variables(gan) -> dict[str, list]:
-    """Every variable a checkpoint holds, by group, in a fixed order (same architecture → same order)."""
-    if hasattr(gan, "build_optimizers"):
-        gan.build_optimizers()
-    return {
-        "generator": list(gan.generator.variables),  # weights, BN statistics, dropout seeds
-        "discriminator": list(gan.discriminator.variables),
-        "g_optimizer": list(gan.g_optimizer.variables),  # iterations, learning rate, slots
-        "d_optimizer": list(gan.d_optimizer.variables),
-        "seed": [gan.seed_generator.state],
-    }
+    """Every variable a checkpoint holds, by group, in a fixed order: the GAN enumerates its own state."""
+    return gan.state()
 
 
 def _number(x):

@@ -11,7 +11,6 @@ classifier agrees; ``plot_digit`` and ``explore_digits`` are notebook 06's digit
 
 from __future__ import annotations
 
-import math
 
 from ganlab import config  # first: imports TensorFlow quietly
 
@@ -52,47 +51,27 @@ def check_labels(labels, n) -> np.ndarray:
 
 def build_cgan_generator(latent_dim=100, embed_dim=50, preset="default", name="cgan_generator"):
     """Conditional DCGAN generator: [z (B, latent_dim), label (B,)] -> image (B, 28, 28, 1) in [-1, 1]."""
-    latent_dim, p = models._check_positive_int(latent_dim, "latent_dim"), models.dcgan_config(preset)
-    factor = math.prod(p["g_strides"]) * 2  # total upsampling, the output layer's stride 2 included
-    if IMAGE_SHAPE[0] % factor:
-        raise ValueError(f"g_strides {p['g_strides']} upsample by {factor}, which does not divide 28; use e.g. (2,)")
-    side, slope, kernel = IMAGE_SHAPE[0] // factor, p["negative_slope"], p["g_kernel"]
+    latent_dim = models._check_positive_int(latent_dim, "latent_dim")
 
-    # The label becomes a learned vector that joins z.
+    # The label becomes a learned vector that joins z; then the DCGAN generator's own layers.
     z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
     label = keras.Input((), dtype="int32", name="label")  # (B,)
     embedded = layers.Embedding(N_CLASSES, models._check_positive_int(embed_dim, "embed_dim"),
                                 name="g_embed")(label)  # (B, embed_dim)
     x = layers.Concatenate(name="g_concat")([z, embedded])  # (B, latent_dim + embed_dim)
-    x = layers.Dense(side * side * p["g_dense_channels"], use_bias=False, name="g_dense")(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="g_bn0")(x)
-    x = layers.LeakyReLU(negative_slope=slope, name="g_lrelu0")(x)
-    x = layers.Reshape((side, side, p["g_dense_channels"]), name="g_reshape")(x)  # (B, 7, 7, C)
-    for i, (filters, stride) in enumerate(zip(p["g_channels"], p["g_strides"]), start=1):
-        x = layers.Conv2DTranspose(filters, kernel, strides=stride, padding="same", use_bias=False,
-                                   name=f"g_up{i}")(x)  # (B, 14, 14, filters) after a stride-2 block
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"g_bn{i}")(x)
-        x = layers.LeakyReLU(negative_slope=slope, name=f"g_lrelu{i}")(x)
-    image = layers.Conv2DTranspose(1, kernel, strides=2, padding="same", use_bias=False, activation="tanh",
-                                   name="g_out")(x)  # (B, 28, 28, 1)
+    image = models.dcgan_generator_stack(x, preset, IMAGE_SHAPE, bn_momentum=BN_MOMENTUM)  # (B, 28, 28, 1)
     model = keras.Model([z, label], image, name=models._check_name(name))
     return models._assert_output_shape(model, (None, *IMAGE_SHAPE))
 
 
-def build_cgan_discriminator(preset="default", name="cgan_discriminator"):
+def build_cgan_discriminator(preset="default", name="cgan_discriminator", spectral_norm=False):
     """Conditional DCGAN discriminator: [image (B, 28, 28, 1), label (B,)] -> one logit (B, 1), real = 1."""
-    p = models.dcgan_config(preset)
     image = keras.Input(IMAGE_SHAPE, name="image")  # (B, 28, 28, 1)
     label = keras.Input((), dtype="int32", name="label")  # (B,)
-    x = image
-    for i, filters in enumerate(p["d_channels"], start=1):
-        x = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")(x)  # (B, 14, 14, 32)
-        x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
-        x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
-    h = layers.Flatten(name="d_flatten")(x)  # (B, 3136) image features
+    h = models.dcgan_discriminator_stack(image, preset, spectral_norm)  # (B, F) image features
 
     # The label enters at the end (a projection discriminator): how real h looks + how well h matches y's template.
-    template = layers.Embedding(N_CLASSES, h.shape[-1], name="d_embed")(label)  # (B, 3136)
+    template = layers.Embedding(N_CLASSES, h.shape[-1], name="d_embed")(label)  # (B, F)
     match = layers.Dot(axes=1, name="d_match")([h, template])  # (B, 1)
     logits = layers.Add(name="d_logits")([layers.Dense(1, name="d_realness")(h), match])  # (B, 1)
     model = keras.Model([image, label], logits, name=models._check_name(name))
@@ -122,7 +101,7 @@ def is_conditional(model) -> bool:
 
 def _net(generator) -> keras.Model:
     """The Keras generator of a ConditionalGAN, or a conditional generator itself; else a ValueError."""
-    net = generator.generator if isinstance(generator, ConditionalGAN) else generator
+    net = generator.sampler if isinstance(generator, ConditionalGAN) else generator
     if not isinstance(net, keras.Model):
         raise ValueError(f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}")
     _check_two_inputs(net, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
@@ -132,20 +111,22 @@ def _net(generator) -> keras.Model:
 class ConditionalGAN(GAN):
     """A conditional GAN trained by ``fit()`` on (images, labels) batches (real = 1, D outputs logits)."""
 
-    def __init__(self, generator, discriminator, latent_dim=None, mismatch=True, seed=None, **kwargs):
-        super(GAN, self).__init__(**kwargs)  # keras.Model's; GAN.__init__ checks one-input networks
+    def __init__(self, generator, discriminator, latent_dim=None, mismatch=True, seed=None, *, ema=None, **kwargs):
+        if "step" in kwargs or "n_critic" in kwargs:
+            raise ValueError("a ConditionalGAN takes one alternating D step and one G step per batch; it has no "
+                             "step= or n_critic= choice")
+        if not isinstance(mismatch, bool):
+            raise ValueError(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
+        super().__init__(generator, discriminator, latent_dim, seed=seed, ema=ema, **kwargs)
+        self.mismatch = mismatch
+
+    def check_networks(self, generator, discriminator, latent_dim) -> None:
+        """Check G takes [z, label] to an image and D [image, label] to one logit; set the shapes."""
         self.latent_shape = _check_two_inputs(generator, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
         _check_two_inputs(discriminator, "discriminator", "image (B, 28, 28, 1)", (None, 1))
         if len(self.latent_shape) != 1 or (latent_dim is not None and self.latent_shape != (latent_dim,)):
             raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
-        self.latent_dim, self.image_shape, self.n_critic = self.latent_shape[0], IMAGE_SHAPE, 1
-        if not isinstance(mismatch, bool):
-            raise ValueError(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
-        self.generator, self.discriminator, self.mismatch = generator, discriminator, mismatch
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRICS}
-        self.d_optimizer = self.g_optimizer = self.loss_fn = None
-        self.noise_std, self.noise_seed, self.track_grad_norms = None, None, False  # GAN's opt-in extras: off
+        self.latent_dim, self.image_shape = self.latent_shape[0], IMAGE_SHAPE
 
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
         """As ``GAN.compile``; losses with a gradient penalty are refused (it would need labels too)."""
@@ -205,6 +186,7 @@ class ConditionalGAN(GAN):
                              "data.make_dataset(images, batch_size, labels=labels)")
         self.d_step(data[0], data[1])
         self.g_step(ops.shape(data[0])[0])
+        self.update_ema()
         return {m.name: m.result() for m in self.metrics}
 
     def sample(self, z, labels=None) -> np.ndarray:
@@ -219,11 +201,21 @@ class ConditionalGAN(GAN):
         return self.sample(rng.standard_normal((n, self.latent_dim)).astype(np.float32), labels)
 
 
-def make_cgan(latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", preset="default", mismatch=True, seed=42):
-    """A compiled conditional DCGAN of the course, seeded, with one Adam per network."""
+def make_cgan(latent_dim=None, *, lr=None, beta_1=None, ema=None, loss="non_saturating", preset="default",
+              mismatch=True, seed=42):
+    """A compiled conditional DCGAN of the course, seeded, with one Adam per network.
+
+    Settings left at None come from ``ganlab.recipes.recipe("cgan", preset)``, the DCGAN's (``ema=0``: no weight
+    average); the conditional step is always the alternating one.
+    """
+    from ganlab import recipes
+
+    r = recipes.recipe("cgan", preset)
+    latent_dim = r["latent_dim"] if latent_dim is None else latent_dim
+    lr, beta_1 = (r["lr"] if lr is None else lr), (r["beta_1"] if beta_1 is None else beta_1)
     config.set_seed(seed)
     gan = ConditionalGAN(build_cgan_generator(latent_dim, preset=preset), build_cgan_discriminator(preset=preset),
-                         mismatch=mismatch, seed=seed)  # fmt: skip
+                         mismatch=mismatch, seed=seed, ema=r["ema"] if ema is None else (ema or None))  # fmt: skip
     gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
                 g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
     return gan

@@ -2,14 +2,20 @@
 
 ``GAN.train_step`` follows the keras-io GAN example ("Customizing what happens in fit()"): n_critic
 discriminator updates on the discriminator's own weights, then one generator update on the generator's own
-weights, each with its own optimizer, so nothing depends on toggling ``trainable``. ``make_gan`` builds the
-course's compiled GANs; ``ganlab.training.train`` is the loop around ``fit``.
+weights, each with its own optimizer, so nothing depends on toggling ``trainable``. ``ganlab.recipes.make_gan``
+builds the course's compiled GANs; ``ganlab.training.train`` is the loop around ``fit``.
 
 Two opt-in extras (off by default, so the default step and its metrics are unchanged), used by notebook 05:
 ``instance_noise=sigma`` adds Gaussian noise of std ``gan.noise_std`` (a variable that
 ``ganlab.diagnostics.AnnealInstanceNoise`` lowers to 0) to every image D sees, real and fake, in ``d_step`` and
 ``g_step``; ``track_grad_norms=True`` adds the metrics ``d_grad_norm`` and ``g_grad_norm``, the global L2 norm
 of each network's gradient.
+
+Two recipe choices, also off by default (``benchmarks/recipe_search.py`` measures them): ``ema=decay`` keeps an
+exponential moving average of G's weights in ``gan.ema_generator`` (Karras et al., 2018; Yazıcı et al., 2019),
+which ``sample``/``generate``, snapshots and saved generators use, and checkpoints carry; ``step="joint"`` takes
+both networks' gradients from one forward pass, as the TensorFlow DCGAN tutorial does, each network still updated
+only by its own optimizer on its own weights.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ganlab.callbacks import FREEZE_TRAP
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
 GRAD_NORMS = ("d_grad_norm", "g_grad_norm")  # extra metrics with track_grad_norms=True
+STEPS = ("alternating", "joint")
 
 
 def _check_network(net, label: str) -> None:
@@ -57,24 +64,11 @@ class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
     def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, *, instance_noise=None,
-                 track_grad_norms=False, **kwargs):
+                 track_grad_norms=False, ema=None, step="alternating", **kwargs):
         super().__init__(**kwargs)
-        _check_network(generator, "generator")
-        _check_network(discriminator, "discriminator")
         if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
             raise ValueError(f"n_critic must be a positive int (D updates per G update), got {n_critic!r}")
-        self.latent_shape = _shape(generator, "input_shape", "generator")[1:]
-        if latent_dim is not None and self.latent_shape != (latent_dim,):
-            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
-        self.latent_dim = self.latent_shape[0] if len(self.latent_shape) == 1 else None
-        self.image_shape = _shape(generator, "output_shape", "generator")[1:]
-        d_in = _shape(discriminator, "input_shape", "discriminator")[1:]
-        if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
-            raise ValueError(f"the generator makes images of shape {self.image_shape} but the discriminator "
-                             f"takes {d_in}")  # fmt: skip
-        d_out = _shape(discriminator, "output_shape", "discriminator")
-        if d_out[1:] != (1,):
-            raise ValueError(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
+        self.check_networks(generator, discriminator, latent_dim)
         self.generator, self.discriminator, self.n_critic = generator, discriminator, n_critic
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*METRICS, "gp")}
@@ -92,6 +86,56 @@ class GAN(keras.Model):
                 raise ValueError(f"instance_noise must be None (off) or a std >= 0 such as 0.1, got {instance_noise!r}")
             self.noise_std = keras.Variable(float(instance_noise), trainable=False, dtype="float32", name="noise_std")
             self.noise_seed = keras.random.SeedGenerator(None if seed is None else seed + 1)
+        if step not in STEPS:
+            raise ValueError(f"step must be one of {STEPS}, got {step!r}")
+        if step == "joint" and n_critic != 1:
+            raise ValueError(f"step='joint' updates D and G once each per batch; it needs n_critic=1, got {n_critic}")
+        self.step_kind = step
+        self.ema_decay, self.ema_generator = None, None
+        if ema is not None:
+            if isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0.0 < ema < 1.0:
+                raise ValueError(f"ema must be None (off) or a decay in (0, 1) such as 0.999, got {ema!r}")
+            self.ema_decay = float(ema)
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+
+    def check_networks(self, generator, discriminator, latent_dim) -> None:
+        """Check that G maps z (B, latent_dim) to images D takes, and D gives one logit; set the shapes."""
+        _check_network(generator, "generator")
+        _check_network(discriminator, "discriminator")
+        self.latent_shape = _shape(generator, "input_shape", "generator")[1:]
+        if latent_dim is not None and self.latent_shape != (latent_dim,):
+            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
+        self.latent_dim = self.latent_shape[0] if len(self.latent_shape) == 1 else None
+        self.image_shape = _shape(generator, "output_shape", "generator")[1:]
+        d_in = _shape(discriminator, "input_shape", "discriminator")[1:]
+        if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
+            raise ValueError(f"the generator makes images of shape {self.image_shape} but the discriminator "
+                             f"takes {d_in}")  # fmt: skip
+        d_out = _shape(discriminator, "output_shape", "discriminator")
+        if d_out[1:] != (1,):
+            raise ValueError(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The network that draws images: the weight average with ``ema``, else the generator itself."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def state(self) -> dict[str, list]:
+        """Every variable of the training state, by group, in a fixed order: what a checkpoint saves and restores."""
+        self.build_optimizers()
+        groups = {
+            "generator": list(self.generator.variables),  # weights, BN statistics, dropout seeds
+            "discriminator": list(self.discriminator.variables),
+            "g_optimizer": list(self.g_optimizer.variables),  # iterations, learning rate, slots
+            "d_optimizer": list(self.d_optimizer.variables),
+            "seed": [self.seed_generator.state],
+        }
+        if self.noise_seed is not None:
+            groups["noise"] = [self.noise_std, self.noise_seed.state]
+        if self.ema_generator is not None:
+            groups["ema_generator"] = list(self.ema_generator.variables)
+        return groups
 
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
         """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
@@ -102,6 +146,9 @@ class GAN(keras.Model):
         # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
+        if self.step_kind == "joint" and self.loss_fn.gp_weight > 0:
+            raise ValueError(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
+                             "step; build the GAN with step='alternating'")
         self.build_optimizers()
 
     def build_optimizers(self) -> None:
@@ -175,20 +222,52 @@ class GAN(keras.Model):
         self.trackers["g_loss"].update_state(g_loss)
         return g_loss
 
+    def joint_step(self, real):
+        """D and G updated from one forward pass (the TF tutorial's step): each by its own optimizer, on its weights."""
+        d_vars, g_vars = self.discriminator.trainable_weights, self.generator.trainable_weights
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(self._noise(ops.shape(real)[0]), training=True)  # (B, 28, 28, 1)
+            real_logits = self.discriminator(self.add_instance_noise(real), training=True)  # (B, 1)
+            fake_logits = self.discriminator(self.add_instance_noise(fake), training=True)  # (B, 1)
+            d_loss = self.loss_fn.d_loss(real_logits, fake_logits)
+            g_loss = self.loss_fn.g_loss(fake_logits)
+        d_grads, g_grads = d_tape.gradient(d_loss, d_vars), g_tape.gradient(g_loss, g_vars)
+        self._track_grad_norm("d_grad_norm", d_grads)
+        self._track_grad_norm("g_grad_norm", g_grads)
+        self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+        self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+        self.trackers["g_loss"].update_state(g_loss)
+        return self.track_d(d_loss, real_logits, fake_logits)
+
+    def update_ema(self) -> None:
+        """Move the averaged generator towards G: w_ema <- d w_ema + (1 - d) w, with d warmed up as min(d, (1+t)/(10+t))."""
+        if self.ema_generator is None:
+            return
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for avg, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+            avg.assign(decay * avg + (1.0 - decay) * w)
+        for avg, w in zip(self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables):
+            avg.assign(w)  # BatchNorm's moving statistics: G's own
+
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data  # drop labels if any
         real = ops.cast(real, "float32")
-        for _ in range(self.n_critic):
-            self.d_step(real)  # same real batch, fresh noise each time
-        self.g_step(ops.shape(real)[0])
+        if self.step_kind == "joint":
+            self.joint_step(real)
+        else:
+            for _ in range(self.n_critic):
+                self.d_step(real)  # same real batch, fresh noise each time
+            self.g_step(ops.shape(real)[0])
+        self.update_ema()
         return {m.name: m.result() for m in self.metrics}
 
     def sample(self, z, batch_size=256) -> np.ndarray:
-        """Images G(z) in [-1, 1] as a NumPy array (inference mode: BatchNorm uses its moving statistics)."""
+        """Images G(z) in [-1, 1] as a NumPy array, from ``sampler`` (inference mode: BatchNorm's moving statistics)."""
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 1 + len(self.latent_shape) or z.shape[1:] != self.latent_shape or len(z) == 0:
             raise ValueError(f"z must have shape (n, {', '.join(map(str, self.latent_shape))}), got {z.shape}")
-        chunks = [self.generator(z[i: i + batch_size], training=False) for i in range(0, len(z), batch_size)]
+        chunks = [self.sampler(z[i: i + batch_size], training=False) for i in range(0, len(z), batch_size)]
         return np.concatenate([ops.convert_to_numpy(c) for c in chunks])
 
     def generate(self, n, seed=None) -> np.ndarray:
@@ -197,21 +276,3 @@ class GAN(keras.Model):
             raise ValueError(f"n must be a positive int, got {n!r}")
         rng = np.random if seed is None else np.random.default_rng(seed)
         return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))
-
-
-def make_gan(kind="dcgan", preset="default", latent_dim=100, *, lr=2e-4, beta_1=0.5, loss="non_saturating", seed=42,
-             d_lr=None, g_lr=None, n_critic=1, spectral_norm=False, instance_noise=None, track_grad_norms=False):
-    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network.
-
-    ``d_lr`` / ``g_lr`` override ``lr`` for one network; ``spectral_norm`` wraps D's layers in spectral
-    normalization; ``n_critic``, ``instance_noise`` and ``track_grad_norms`` go to :class:`GAN`.
-    """
-    from ganlab import models
-
-    config.set_seed(seed)
-    gan = GAN(*models.build_pair(kind, preset, latent_dim, spectral_norm=spectral_norm), n_critic=n_critic, seed=seed,
-              instance_noise=instance_noise, track_grad_norms=track_grad_norms)  # fmt: skip
-    d_lr, g_lr = (lr if d_lr is None else d_lr), (lr if g_lr is None else g_lr)
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=loss)
-    return gan

@@ -23,7 +23,10 @@ from keras import layers
 #   -> for each (filters, stride) in zip(g_channels, g_strides): Conv2DTranspose -> BN -> LeakyReLU
 #   -> Conv2DTranspose(image channels, stride 2, tanh),
 # where f = prod(g_strides) * 2 is the total upsampling. The discriminator is
-#   for each filters in d_channels: Conv2D(stride 2) -> LeakyReLU -> Dropout(dropout); Flatten -> Dense(1).
+#   for each filters in d_channels: Conv2D(stride 2) [-> BN, not on the first] -> LeakyReLU [-> Dropout(dropout)];
+#   Flatten -> Dense(1).
+# ``upsample`` "transpose" uses Conv2DTranspose(stride) for each up-block; "nearest" uses UpSampling2D(stride,
+# nearest) then a stride-1 Conv2D (Odena et al., 2016, "Deconvolution and checkerboard artifacts").
 DCGAN_PRESETS: dict[str, dict] = {
     # tensorflow.org/tutorials/generative/dcgan, exactly: 2,330,944 + 212,865 parameters.
     "tutorial": {
@@ -36,6 +39,8 @@ DCGAN_PRESETS: dict[str, dict] = {
         "dropout": 0.3,
         # tf.keras 2's LeakyReLU default slope was 0.3 (the tutorial's); Keras 3's default is 0.2.
         "negative_slope": 0.3,
+        "upsample": "transpose",
+        "d_batchnorm": False,
     },
     # CPU-friendly, about 4.5x the tutorial's training throughput (benchmarks/dcgan_presets.py): no stride-1
     # block, half the channels, and 4x4 kernels, which a stride of 2 divides evenly (no checkerboard pattern).
@@ -48,8 +53,11 @@ DCGAN_PRESETS: dict[str, dict] = {
         "d_kernel": 4,
         "dropout": 0.3,
         "negative_slope": 0.2,
+        "upsample": "transpose",
+        "d_batchnorm": False,
     },
 }
+UPSAMPLE = ("transpose", "nearest")
 
 
 def _check_positive_int(value, name: str) -> int:
@@ -118,6 +126,10 @@ def dcgan_config(preset="default", **overrides) -> dict:
     params["d_channels"] = _check_int_tuple(params["d_channels"], "d_channels", "(32, 64)")
     for key in ("g_kernel", "d_kernel"):
         params[key] = _check_positive_int(params[key], key)
+    if params["upsample"] not in UPSAMPLE:
+        raise ValueError(f"upsample must be one of {UPSAMPLE}, got {params['upsample']!r}")
+    if not isinstance(params["d_batchnorm"], bool):
+        raise ValueError(f"d_batchnorm must be True or False, got {params['d_batchnorm']!r}")
     for key in ("dropout", "negative_slope"):
         value = params[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
@@ -158,9 +170,21 @@ def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="ml
     return _assert_output_shape(model, (None, 1))
 
 
-def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28, 1), name="dcgan_generator"):
-    """DCGAN generator: Dense to a small feature map, transposed convolutions up to a tanh image."""
-    latent_dim = _check_positive_int(latent_dim, "latent_dim")
+def _upsample(x, filters, kernel, stride, p, name, activation=None):
+    """One up-block's convolution: transposed (stride) or nearest-neighbour resize then a stride-1 convolution."""
+    if p["upsample"] == "nearest" and stride > 1:
+        x = layers.UpSampling2D(stride, interpolation="nearest", name=f"{name}_resize")(x)
+        return layers.Conv2D(filters, kernel, padding="same", use_bias=False, activation=activation, name=name)(x)
+    return layers.Conv2DTranspose(filters, kernel, strides=stride, padding="same", use_bias=False,
+                                  activation=activation, name=name)(x)
+
+
+def dcgan_generator_stack(x, preset="default", image_shape=(28, 28, 1), bn_momentum=0.99):
+    """The DCGAN generator's layers applied to ``x`` (B, d): Dense to a small map, up-blocks, a tanh image.
+
+    Shared by :func:`build_dcgan_generator` and the conditional generator (``ganlab.conditional``), whose ``x``
+    is z joined to a label's embedding.
+    """
     p = dcgan_config(preset)
     height, width, channels = _check_image_shape(image_shape)
     factor = math.prod(p["g_strides"]) * 2  # total upsampling, the output layer's stride 2 included
@@ -171,42 +195,56 @@ def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28,
         )
     slope, kernel = p["negative_slope"], p["g_kernel"]
 
-    # Project z to a small feature map.
-    z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
-    x = layers.Dense(height // factor * width // factor * p["g_dense_channels"], use_bias=False, name="g_dense")(z)
-    x = layers.BatchNormalization(name="g_bn0")(x)
+    # Project to a small feature map.
+    x = layers.Dense(height // factor * width // factor * p["g_dense_channels"], use_bias=False, name="g_dense")(x)
+    x = layers.BatchNormalization(momentum=bn_momentum, name="g_bn0")(x)
     x = layers.LeakyReLU(negative_slope=slope, name="g_lrelu0")(x)
     x = layers.Reshape((height // factor, width // factor, p["g_dense_channels"]), name="g_reshape")(x)  # (B, 7, 7, C)
 
     # Upsample; in the tutorial preset g_up1 has stride 1 and keeps 7x7.
     for i, (filters, stride) in enumerate(zip(p["g_channels"], p["g_strides"]), start=1):
-        x = layers.Conv2DTranspose(
-            filters, kernel, strides=stride, padding="same", use_bias=False, name=f"g_up{i}"
-        )(x)  # (B, 14, 14, filters) after a stride-2 block
-        x = layers.BatchNormalization(name=f"g_bn{i}")(x)
+        x = _upsample(x, filters, kernel, stride, p, f"g_up{i}")  # (B, 14, 14, filters) after a stride-2 block
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"g_bn{i}")(x)
         x = layers.LeakyReLU(negative_slope=slope, name=f"g_lrelu{i}")(x)
-    image = layers.Conv2DTranspose(
-        channels, kernel, strides=2, padding="same", use_bias=False, activation="tanh", name="g_out"
-    )(x)  # (B, 28, 28, 1)
+    return _upsample(x, channels, kernel, 2, p, "g_out", activation="tanh")  # (B, 28, 28, 1)
+
+
+def dcgan_discriminator_stack(image, preset="default", spectral_norm=False):
+    """The DCGAN discriminator's convolutions applied to ``image``: its flattened features (B, F), before the logit.
+
+    Batch normalization (``d_batchnorm``) follows every convolution but the first, as Radford et al. (2016)
+    advise: never on D's input. Shared by :func:`build_dcgan_discriminator` and the conditional discriminator.
+    """
+    p = dcgan_config(preset)
+    x = image
+    for i, filters in enumerate(p["d_channels"], start=1):
+        conv = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")
+        x = _maybe_spectral(conv, spectral_norm)(x)  # (B, 14, 14, filters) after the first
+        if p["d_batchnorm"] and i > 1:
+            x = layers.BatchNormalization(name=f"d_bn{i}")(x)
+        x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
+        if p["dropout"] > 0:
+            x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
+    return layers.Flatten(name="d_flatten")(x)  # (B, 7 * 7 * filters)
+
+
+def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28, 1), name="dcgan_generator"):
+    """DCGAN generator: Dense to a small feature map, (transposed) convolutions up to a tanh image."""
+    latent_dim = _check_positive_int(latent_dim, "latent_dim")
+    image_shape = _check_image_shape(image_shape)
+    z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
+    image = dcgan_generator_stack(z, preset, image_shape)
     model = keras.Model(z, image, name=_check_name(name))
-    return _assert_output_shape(model, (None, height, width, channels))
+    return _assert_output_shape(model, (None, *image_shape))
 
 
 def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="dcgan_discriminator",
                               spectral_norm=False):
-    """DCGAN discriminator: stride-2 convolutions with LeakyReLU and dropout, then one logit per image."""
-    p = dcgan_config(preset)
+    """DCGAN discriminator: stride-2 convolutions with LeakyReLU (and dropout or BN), then one logit per image."""
     image_shape = _check_image_shape(image_shape)
-
     image = keras.Input(image_shape, name="image")  # (B, 28, 28, 1)
-    x = image
-    for i, filters in enumerate(p["d_channels"], start=1):
-        conv = layers.Conv2D(filters, p["d_kernel"], strides=2, padding="same", name=f"d_conv{i}")
-        x = _maybe_spectral(conv, spectral_norm)(x)  # (B, 14, 14, 64)
-        x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
-        x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
-    x = layers.Flatten(name="d_flatten")(x)  # (B, 7 * 7 * 128)
-    logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(x)  # (B, 1)
+    features = dcgan_discriminator_stack(image, preset, spectral_norm)
+    logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(features)  # (B, 1)
     model = keras.Model(image, logits, name=_check_name(name))
     return _assert_output_shape(model, (None, 1))
 

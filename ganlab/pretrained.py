@@ -56,13 +56,14 @@ class Entry:
         return self.build_kwargs["latent_dim"]
 
 
-_RECIPE = {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "loss": "non_saturating", "seed": 42}
+# How the shipped generators were trained, spelled out (not the current defaults of ganlab.recipes, which may move).
+_RECIPE = {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "ema": 0, "loss": "non_saturating", "seed": 42}
 REGISTRY: dict[str, Entry] = {
     "mlp": Entry("MLP GAN", "02_mlp_gan_mnist.ipynb", "02_mlp_gan", "ganlab.models:build_mlp_generator",
-                 {"latent_dim": 100}, "ganlab.gan:make_gan", {"kind": "mlp", **_RECIPE}),
+                 {"latent_dim": 100}, "ganlab.recipes:make_gan", {"kind": "mlp", "step": "alternating", **_RECIPE}),
     "dcgan": Entry("DCGAN", "03_dcgan_mnist.ipynb", "03_dcgan", "ganlab.models:build_dcgan_generator",
-                   {"latent_dim": 100, "preset": "default"}, "ganlab.gan:make_gan",
-                   {"kind": "dcgan", "preset": "default", **_RECIPE}),
+                   {"latent_dim": 100, "preset": "default"}, "ganlab.recipes:make_gan",
+                   {"kind": "dcgan", "preset": "default", "step": "alternating", **_RECIPE}),
     "cgan": Entry("conditional GAN", "06_conditional_gan.ipynb", "06_cgan", "ganlab.conditional:build_cgan_generator",
                   {"latent_dim": 100, "preset": "default"}, "ganlab.conditional:make_cgan",
                   {"preset": "default", **_RECIPE}, labels=True),
@@ -237,7 +238,7 @@ def get_generator(name, source="auto", *, seconds=None, runs_dir="runs", mnist=N
         raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}, got {source!r}")
     if source == "train":
         run, gan = train_now(name, seconds, mnist)
-        return gan.generator, (f"{name}: trained now for {run.history['time_s'][-1]:.0f} s ({run.step:,} steps of "
+        return gan.sampler, (f"{name}: trained now for {run.history['time_s'][-1]:.0f} s ({run.step:,} steps of "
                                f"{e.batch_size}, notebook {e.notebook[:2]}'s recipe)")  # fmt: skip
     path = own_path(name, runs_dir)
     if source == "own" or (source == "auto" and path.is_file()):

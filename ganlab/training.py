@@ -2,7 +2,8 @@
 
 ``train()`` runs ``GAN.fit`` with ganlab's callbacks: snapshots, atomic checkpoints, resume, a time budget, a
 NaN guard and a compact progress line, and it turns the Jupyter stop button into a clean, resumable stop.
-The model itself lives in ``ganlab.gan``; ``training.GAN`` and ``training.make_gan`` are the same objects,
+The model itself lives in ``ganlab.gan`` and the course's recipes in ``ganlab.recipes``; ``training.GAN`` and
+``training.make_gan`` are the same objects,
 so notebooks can say ``training.`` for everything they train with.
 """
 
@@ -19,7 +20,8 @@ import tensorflow as tf
 from ganlab import callbacks as cb
 from ganlab import checkpoints
 from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
-from ganlab.gan import GAN, METRICS, _check_network, make_gan  # noqa: F401  (re-exported)
+from ganlab.gan import GAN, METRICS, _check_network  # noqa: F401  (re-exported)
+from ganlab.recipes import make_gan  # noqa: F401  (re-exported)
 
 
 @dataclasses.dataclass(repr=False)

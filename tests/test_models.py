@@ -111,6 +111,44 @@ def test_dcgan_config_overrides_and_checks():
         models.dcgan_config("default", dropout=1.5)
 
 
+def test_nearest_upsampling_resizes_then_convolves():
+    params = models.dcgan_config("default", upsample="nearest")
+    generator = models.build_dcgan_generator(LATENT_DIM, preset=params)
+    resize = generator.get_layer("g_up1_resize")
+    assert type(resize).__name__ == "UpSampling2D" and resize.interpolation == "nearest"
+    assert type(generator.get_layer("g_up1")).__name__ == "Conv2D" and generator.get_layer("g_up1").strides == (1, 1)
+    assert generator.get_layer("g_up1").output.shape == (None, 14, 14, params["g_channels"][0])
+    assert generator.get_layer("g_out").activation.__name__ == "tanh"
+    assert generator.output_shape == (None, 28, 28, 1)
+    with pytest.raises(ValueError, match="upsample must be one of"):
+        models.dcgan_config("default", upsample="bilinear")
+
+
+def test_discriminator_batchnorm_skips_the_first_layer_and_dropout_zero_has_no_layer():
+    params = models.dcgan_config("default", d_channels=(16, 32, 64), d_batchnorm=True, dropout=0.0)
+    names = [layer.name for layer in models.build_dcgan_discriminator(preset=params).layers[1:]]
+    assert names == ["d_conv1", "d_lrelu1", "d_conv2", "d_bn2", "d_lrelu2", "d_conv3", "d_bn3", "d_lrelu3",
+                     "d_flatten", "d_logits"]  # fmt: skip
+    with pytest.raises(ValueError, match="d_batchnorm must be True or False"):
+        models.dcgan_config("default", d_batchnorm="yes")
+
+
+def test_conditional_networks_reuse_the_dcgan_stacks():
+    from ganlab import conditional
+
+    for preset in ("default", "tutorial", models.dcgan_config("default", upsample="nearest", d_batchnorm=True)):
+        plain_g = models.build_dcgan_generator(LATENT_DIM, preset=preset)
+        cond_g = conditional.build_cgan_generator(LATENT_DIM, preset=preset)
+        plain_d = models.build_dcgan_discriminator(preset=preset)
+        cond_d = conditional.build_cgan_discriminator(preset=preset)
+        shared_g = [(type(l).__name__, l.name) for l in plain_g.layers[1:]]
+        assert [(type(l).__name__, l.name) for l in cond_g.layers if l.name in dict(map(reversed, shared_g))] \
+            == shared_g
+        shared_d = [(type(l).__name__, l.name) for l in plain_d.layers[1:-1]]  # all but the logit
+        assert [(type(l).__name__, l.name) for l in cond_d.layers if l.name.startswith("d_") and
+                l.name in {n for _, n in shared_d}] == shared_d  # fmt: skip
+
+
 def test_unknown_preset_lists_valid_presets():
     for build in (models.build_dcgan_generator, models.build_dcgan_discriminator):
         with pytest.raises(ValueError, match="unknown DCGAN preset 'huge'") as info:

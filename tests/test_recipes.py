@@ -1,0 +1,86 @@
+"""Tests for ganlab.recipes: make_gan builds what the recipe says, overrides win, the baseline stays the old recipe,
+and the CLI trains and resumes with the recipe (weight average included)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+
+import numpy as np
+import pytest
+
+import keras
+
+from ganlab import checkpoints, conditional, data, recipes, training
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("kind, preset", [("dcgan", "default"), ("mlp", None), ("dcgan", "tutorial")])
+def test_make_gan_follows_the_recipe(kind, preset):
+    r = recipes.recipe(kind, preset)
+    gan = recipes.make_gan(kind, preset)
+    assert gan.latent_shape == (r["latent_dim"],) and gan.step_kind == r["step"]
+    assert (gan.ema_decay, gan.sampler is gan.generator) == (r["ema"], r["ema"] is None)
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        assert float(optimizer.learning_rate.numpy()) == pytest.approx(r["lr"])
+        assert optimizer.beta_1 == pytest.approx(r["beta_1"])
+
+
+def test_the_tutorial_baseline_keeps_the_recipe_from_before_the_search():
+    assert recipes.recipe("dcgan", "tutorial") == {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "batch_size": 64,
+                                                   "ema": None, "step": "alternating"}  # fmt: skip
+    assert recipes.recipe("dcgan", "default") is not recipes.RECIPES["dcgan"]  # a copy
+
+
+def test_overrides_win_and_gradient_penalties_get_the_alternating_step():
+    gan = recipes.make_gan("dcgan", lr=3e-4, beta_1=0.0, ema=0, step="alternating", latent_dim=16)
+    assert gan.latent_shape == (16,) and gan.ema_generator is None and gan.step_kind == "alternating"
+    assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(3e-4) and gan.g_optimizer.beta_1 == 0.0
+    assert recipes.make_gan("dcgan", loss="wasserstein_gp").step_kind == "alternating"
+    assert recipes.make_gan("dcgan", n_critic=3).step_kind == "alternating"
+    with pytest.raises(ValueError, match="unknown GAN kind 'vae'"):
+        recipes.recipe("vae")
+
+
+def test_the_conditional_gan_takes_the_dcgan_recipe():
+    r = recipes.recipe("cgan")
+    cgan = conditional.make_cgan()
+    assert cgan.latent_shape == (r["latent_dim"],) and cgan.ema_decay == r["ema"]
+    assert float(cgan.d_optimizer.learning_rate.numpy()) == pytest.approx(r["lr"])
+    with pytest.raises(ValueError, match="no step= or n_critic= choice"):
+        conditional.ConditionalGAN(cgan.generator, cgan.discriminator, step="joint")
+
+
+def test_training_make_gan_is_the_recipes_one():
+    assert training.make_gan is recipes.make_gan
+
+
+def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "ganlab", "train", "dcgan", "--seconds", "2", "--out", str(out), "--quiet"]
+    subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})
+    settings = json.loads((out / "run.json").read_text())
+    r = recipes.recipe("dcgan")
+    assert {k: settings[k] for k in ("latent_dim", "lr", "beta_1", "batch_size", "ema", "step")} == r
+    # generator.keras is what the GAN's sampler draws with (the weight average, when the recipe keeps one).
+    saved = keras.models.load_model(out / "generator.keras", compile=False)
+    gan = training.make_gan("dcgan")
+    checkpoints.load_checkpoint(gan, out / "checkpoints")
+    z = np.random.default_rng(0).standard_normal((4, r["latent_dim"])).astype("float32")
+    np.testing.assert_allclose(saved.predict(z, verbose=0), gan.sample(z), atol=1e-6)
+
+    # A run from before the recipe search (its run.json has no beta_1, ema or step) resumes as it was trained.
+    old_dir = tmp_path / "old"
+    old = training.make_gan("dcgan", latent_dim=100, lr=2e-4, beta_1=0.5, ema=0, step="alternating")
+    images = data.to_float(data.load_mnist(verbose=False).x_train[:128])
+    training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
+    (old_dir / "run.json").write_text(json.dumps({"model": "dcgan", "preset": "default", "latent_dim": 100,
+                                                  "batch_size": 64, "seed": 42, "loss": "non_saturating", "lr": 2e-4}))
+    resumed = subprocess.run(cmd[:4] + ["--epochs", "2", "--resume", "--out", str(old_dir)], cwd=ROOT, text=True,
+                             capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "resumed from" in resumed.stdout
