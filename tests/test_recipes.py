@@ -80,7 +80,7 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
     (old_dir / "run.json").write_text(json.dumps({"model": "dcgan", "preset": "default", "latent_dim": 100,
                                                   "batch_size": 64, "seed": 42, "loss": "non_saturating", "lr": 2e-4}))
-    resumed = subprocess.run(cmd[:4] + ["--epochs", "2", "--resume", "--out", str(old_dir)], cwd=ROOT, text=True,
+    resumed = subprocess.run(cmd[:5] + ["--epochs", "2", "--resume", "--out", str(old_dir)], cwd=ROOT, text=True,
                              capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "resumed from" in resumed.stdout
