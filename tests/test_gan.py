@@ -11,7 +11,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlab import checkpoints, conditional, gan as gan_module, losses, training
-from tiny_models import LATENT, tiny_discriminator, tiny_generator
+from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
 
 BATCH = 16
 
@@ -23,12 +23,7 @@ def make_gan(seed=0, optimizer=keras.optimizers.Adam, lr=1e-3, **kwargs):
     return gan
 
 
-def images(n=64, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
-
-
-def dataset(n=64):
-    return tf.data.Dataset.from_tensor_slices(images(n)).batch(BATCH)
+images, dataset = random_images, random_dataset
 
 
 def values(variables):

@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlab import data, diagnostics, losses, metrics, training
-from tiny_models import LATENT, tiny_discriminator, tiny_generator
+from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
 
 BATCH = 16
 
@@ -22,12 +22,7 @@ def make_gan(loss="non_saturating", seed=0, generator=None, discriminator=None, 
     return gan
 
 
-def images(n=64, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
-
-
-def dataset(n=64):
-    return tf.data.Dataset.from_tensor_slices(images(n)).batch(BATCH)
+images, dataset = random_images, random_dataset
 
 
 def weights(gan):

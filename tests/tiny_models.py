@@ -3,6 +3,8 @@
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 LATENT = 8
 
@@ -24,3 +26,13 @@ def tiny_discriminator(dropout=0.0):
     if dropout:
         x = keras.layers.Dropout(dropout)(x)
     return keras.Model(image, keras.layers.Dense(1)(x))
+
+
+def random_images(n=64, seed=0):
+    """n uniform-noise "images" in [-1, 1], (n, 28, 28, 1) float32."""
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+
+
+def random_dataset(n=64, batch=16):
+    """``random_images(n)`` as an unshuffled tf.data dataset of ``batch``-image batches."""
+    return tf.data.Dataset.from_tensor_slices(random_images(n)).batch(batch)
