@@ -67,6 +67,8 @@ CANDIDATES = {
     "d32-dbn-ema0.999-lr2e-3": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999, lr=2e-3),
     "d32-dbn-ema0.999-z100": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
                                    latent_dim=100),
+    "d32-dbn-ema0.999-z100-b128": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
+                                        latent_dim=100, batch_size=128),
     "d32-dbn-ema0.999-joint": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
                                     step="joint"),
     "d32-ema0.999-joint": _with(LEAD, preset={"d_channels": (32, 64)}, ema=0.999, step="joint"),

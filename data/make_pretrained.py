@@ -76,7 +76,8 @@ def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
                "data": f"{'MNIST sample' if run['sample'] else 'full MNIST'} ({len(mnist.x_train):,} training images)",
                "epochs": run["epochs"], "steps": run["epochs"] * (len(mnist.x_train) // entry.batch_size),
                "batch_size": entry.batch_size, "optimizer": "Adam, one per network", "lr": kw["lr"],
-               "beta_1": kw["beta_1"], "loss": kw["loss"], "seed": kw["seed"], "seconds": run["seconds"],
+               "beta_1": kw["beta_1"], "ema": kw.get("ema") or None, "loss": kw["loss"], "seed": kw["seed"],
+               "seconds": run["seconds"],
                "machine": MACHINE}  # fmt: skip
     scores = metrics.evaluate(images, mnist, N, classifier=judge)
     return {"title": entry.title, "file": out.name, "sha256": data.sha256(out), "bytes": out.stat().st_size,

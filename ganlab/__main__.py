@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args) -> dict:
     """The run's settings, fixed at its start and reused on --resume."""
-    from ganlab import losses, recipes
+    from ganlab import losses, models, recipes
 
     preset = args.preset if args.model != "mlp" else None
     r = recipes.recipe(args.model, preset)
@@ -107,17 +107,22 @@ def _settings(args) -> dict:
                 "lr": r["lr"] if args.lr is None else args.lr, "beta_1": r["beta_1"], "ema": r["ema"]}
     if args.model != "cgan":  # a gradient penalty needs the alternating step
         settings["step"] = "alternating" if losses.get(args.loss).gp_weight > 0 else r["step"]
+    if preset in models.DCGAN_PRESETS:  # the networks' parameters, so that a later change of the preset
+        settings["networks"] = models.dcgan_config(preset)  # cannot break the resume of this run
     run_file = args.out / RUN_FILE
     if args.resume and run_file.exists():
         saved = json.loads(run_file.read_text())
         if saved["model"] != args.model or (args.model != "mlp" and saved["preset"] != args.preset):
             raise CLIError(f"{args.out} holds a {saved['model']} run (preset {saved['preset']}); "
                            f"resume it with the same model, or choose another --out")
-        # Runs from before the recipe search: Adam beta_1 0.5, no weight average, the alternating step.
+        # Runs from before the recipe search: Adam beta_1 0.5, no weight average, the alternating step, and the
+        # default preset's old discriminator (dropout, no batch norm).
         saved.setdefault("beta_1", 0.5)
         saved.setdefault("ema", None)
         if saved["model"] != "cgan":
             saved.setdefault("step", "alternating")
+        if saved["model"] != "mlp" and "networks" not in saved:
+            saved["networks"] = models.PRE_SEARCH_DEFAULT if saved["preset"] == "default" else saved["preset"]
         return saved
     return settings
 
@@ -128,9 +133,10 @@ def make_gan(settings: dict):
 
     common = {"lr": settings["lr"], "beta_1": settings.get("beta_1", 0.5), "ema": settings.get("ema") or 0,
               "loss": settings["loss"], "seed": settings["seed"]}
+    networks = settings.get("networks") or settings["preset"]  # a preset's parameters, or its name
     if settings["model"] == "cgan":
-        return conditional.make_cgan(settings["latent_dim"], preset=settings["preset"], **common)
-    return training.make_gan(settings["model"], settings["preset"], settings["latent_dim"],
+        return conditional.make_cgan(settings["latent_dim"], preset=networks, **common)
+    return training.make_gan(settings["model"], networks, settings["latent_dim"],
                              step=settings.get("step", "alternating"), **common)
 
 

@@ -44,6 +44,8 @@ DCGAN_PRESETS: dict[str, dict] = {
     },
     # CPU-friendly, about 4.5x the tutorial's training throughput (benchmarks/dcgan_presets.py): no stride-1
     # block, half the channels, and 4x4 kernels, which a stride of 2 divides evenly (no checkerboard pattern).
+    # D has batch norm (as Radford et al.'s DCGAN) instead of the tutorial's dropout: the recipe search
+    # (benchmarks/README.md) found it better with ganlab.recipes' learning rate. PRE_SEARCH_DEFAULT was the old D.
     "default": {
         "g_dense_channels": 128,  # z -> 7x7x128
         "g_channels": (64,),  # 14x14x64
@@ -51,13 +53,15 @@ DCGAN_PRESETS: dict[str, dict] = {
         "g_kernel": 4,
         "d_channels": (32, 64),  # 14x14x32, 7x7x64
         "d_kernel": 4,
-        "dropout": 0.3,
+        "dropout": 0.0,
         "negative_slope": 0.2,
         "upsample": "transpose",
-        "d_batchnorm": False,
+        "d_batchnorm": True,
     },
 }
 UPSAMPLE = ("transpose", "nearest")
+# The "default" preset before the recipe search (what runs and notebooks made before December 2026 trained).
+PRE_SEARCH_DEFAULT: dict = DCGAN_PRESETS["default"] | {"dropout": 0.3, "d_batchnorm": False}
 
 
 def _check_positive_int(value, name: str) -> int:

@@ -14,7 +14,7 @@ import pytest
 
 import keras
 
-from ganlab import checkpoints, conditional, data, recipes, training
+from ganlab import checkpoints, conditional, data, models, recipes, training
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,6 +66,8 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     settings = json.loads((out / "run.json").read_text())
     r = recipes.recipe("dcgan")
     assert {k: settings[k] for k in ("latent_dim", "lr", "beta_1", "batch_size", "ema", "step")} == r
+    # The networks' parameters are recorded, so a later change of the preset cannot break this run's resume.
+    assert models.dcgan_config(settings["networks"]) == models.dcgan_config("default")
     # generator.keras is what the GAN's sampler draws with (the weight average, when the recipe keeps one).
     saved = keras.models.load_model(out / "generator.keras", compile=False)
     gan = training.make_gan("dcgan")
@@ -75,7 +77,9 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
 
     # A run from before the recipe search (its run.json has no beta_1, ema or step) resumes as it was trained.
     old_dir = tmp_path / "old"
-    old = training.make_gan("dcgan", latent_dim=100, lr=2e-4, beta_1=0.5, ema=0, step="alternating")
+    # It also trained the default preset's old discriminator (dropout, no batch norm).
+    old = training.make_gan("dcgan", models.PRE_SEARCH_DEFAULT, latent_dim=100, lr=2e-4, beta_1=0.5, ema=0,
+                            step="alternating")
     images = data.to_float(data.load_mnist(verbose=False).x_train[:128])
     training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
     (old_dir / "run.json").write_text(json.dumps({"model": "dcgan", "preset": "default", "latent_dim": 100,
