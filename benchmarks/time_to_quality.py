@@ -22,7 +22,7 @@ import keras  # noqa: E402
 
 
 from ganlab import data, metrics, models, training  # noqa: E402
-from ganlab.__main__ import make_gan  # noqa: E402
+from ganlab.runs import make_gan  # noqa: E402
 
 CONTENDERS = {
     "dcgan-default": {"model": "dcgan", "preset": "default"},

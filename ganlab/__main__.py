@@ -15,13 +15,9 @@ import sys
 from pathlib import Path
 
 from ganlab import config
+from ganlab.runs import CLIError, check_train_args, writable_dir
 
-RUN_FILE = "run.json"  # the architecture and settings of a run, so --resume rebuilds the same networks
 MAX_SAMPLES = 1_000_000
-
-
-class CLIError(Exception):
-    """A problem with the user's input: printed as one line, exit status 2."""
 
 
 def _positive_int(text: str) -> int:
@@ -44,17 +40,14 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _writable_dir(path: Path) -> Path:
-    """Create ``path`` if needed and prove we can write there, or raise a CLIError saying so."""
+def _learning_rate(text: str) -> float:
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".ganlab-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as err:
-        raise CLIError(f"cannot write to the output folder {path}: {err.strerror or err}; "
-                       "choose a folder you can write to") from None
-    return path
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a learning rate such as 2e-4, got {text!r}") from None
+    if not 0 < value < 1:  # nan, inf, 0, negatives (gradient ascent) and rates that blow any Adam run apart
+        raise argparse.ArgumentTypeError(f"expected a learning rate between 0 and 1 (such as 2e-4), got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,10 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
     budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
     t.add_argument("--batch-size", type=_positive_int, help="images per step (default: the model's recipe, 64)")
-    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--seed", type=int, help="random seed (default 42)")
     t.add_argument("--preset", default="default", help="DCGAN and cgan preset: default (CPU-friendly) or tutorial")
-    t.add_argument("--loss", default="non_saturating", help="GAN loss (see ganlab.losses.LOSSES)")
-    t.add_argument("--lr", type=float, help="Adam learning rate for both networks (default: the model's recipe, "
+    t.add_argument("--loss", help="GAN loss (see ganlab.losses.LOSSES; default non_saturating)")
+    t.add_argument("--lr", type=_learning_rate, help="Adam learning rate for both networks (default: the model's recipe, "
                    "ganlab.recipes)")
     t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -94,102 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help="seed for the noise and the real images compared with")
     e.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     return parser
-
-
-def _settings(args) -> dict:
-    """The run's settings, fixed at its start and reused on --resume."""
-    from ganlab import losses, models, recipes
-
-    preset = args.preset if args.model != "mlp" else None
-    r = recipes.recipe(args.model, preset)
-    settings = {"model": args.model, "preset": preset, "latent_dim": r["latent_dim"],
-                "batch_size": args.batch_size or r["batch_size"], "seed": args.seed, "loss": args.loss,
-                "lr": r["lr"] if args.lr is None else args.lr, "beta_1": r["beta_1"], "ema": r["ema"]}
-    if args.model != "cgan":  # a gradient penalty needs the alternating step
-        settings["step"] = "alternating" if losses.get(args.loss).gp_weight > 0 else r["step"]
-    if preset in models.DCGAN_PRESETS:  # the networks' parameters, so that a later change of the preset
-        settings["networks"] = models.dcgan_config(preset)  # cannot break the resume of this run
-    run_file = args.out / RUN_FILE
-    if args.resume and run_file.exists():
-        saved = json.loads(run_file.read_text())
-        if saved["model"] != args.model or (args.model != "mlp" and saved["preset"] != args.preset):
-            raise CLIError(f"{args.out} holds a {saved['model']} run (preset {saved['preset']}); "
-                           f"resume it with the same model, or choose another --out")
-        # Runs from before the recipe search: Adam beta_1 0.5, no weight average, the alternating step, and the
-        # default preset's old discriminator (dropout, no batch norm).
-        saved.setdefault("beta_1", 0.5)
-        saved.setdefault("ema", None)
-        if saved["model"] != "cgan":
-            saved.setdefault("step", "alternating")
-        if saved["model"] != "mlp" and "networks" not in saved:
-            saved["networks"] = models.PRE_SEARCH_DEFAULT if saved["preset"] == "default" else saved["preset"]
-        return saved
-    return settings
-
-
-def make_gan(settings: dict):
-    """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
-    from ganlab import conditional, training
-
-    common = {"lr": settings["lr"], "beta_1": settings.get("beta_1", 0.5), "ema": settings.get("ema") or 0,
-              "loss": settings["loss"], "seed": settings["seed"]}
-    networks = settings.get("networks") or settings["preset"]  # a preset's parameters, or its name
-    if settings["model"] == "cgan":
-        return conditional.make_cgan(settings["latent_dim"], preset=networks, **common)
-    return training.make_gan(settings["model"], networks, settings["latent_dim"],
-                             step=settings.get("step", "alternating"), **common)
-
-
-def train(args) -> int:
-    from ganlab import data, losses, models, plotting, training
-
-    if args.epochs is None and args.seconds is None:
-        raise CLIError("say how long to train: --epochs N or --seconds S")
-    if args.model != "mlp" and args.preset not in models.DCGAN_PRESETS:
-        raise CLIError(f"unknown --preset {args.preset!r}; choose from {', '.join(models.DCGAN_PRESETS)}")
-    if args.loss not in losses.LOSSES:
-        raise CLIError(f"unknown --loss {args.loss!r}; choose from {', '.join(losses.LOSSES)}")
-    out = _writable_dir(args.out)
-    settings = _settings(args)
-    config.set_seed(settings["seed"])
-    config.smoke_banner()
-
-    mnist = data.load_mnist(args.data)
-    cgan = settings["model"] == "cgan"  # trains on (image, label) pairs; 100 snapshot images: a row per digit
-    dataset = data.make_dataset(mnist.x_train, settings["batch_size"], labels=mnist.y_train if cgan else None,
-                                seed=settings["seed"])  # fmt: skip
-    gan, ncols = make_gan(settings), 10 if cgan else 8
-    g, d = gan.sampler, gan.discriminator  # the generator that draws: the weight average, if the recipe keeps one
-    (out / RUN_FILE).write_text(json.dumps(settings, indent=2))
-
-    # Smoke mode: 5 batches per epoch and at most 3 seconds.
-    epochs, seconds, steps = args.epochs, args.seconds, None
-    if config.is_smoke():
-        seconds, steps = seconds and min(seconds, 3.0), 5
-    run = training.train(gan, dataset, epochs=epochs, seconds=seconds, steps_per_epoch=steps, out_dir=out / "checkpoints",
-                         resume=args.resume, verbose=0 if args.quiet else (2 if sys.stdout.isatty() else 1),
-                         n_fixed=100 if cgan else 64)  # fmt: skip
-
-    # The products of the run, written even after an interruption (they show the weights reached so far).
-    g.save(out / "generator.keras")
-    d.save(out / "discriminator.keras")
-    (out / "history.json").write_text(json.dumps(run.history, indent=1))
-    import matplotlib
-
-    matplotlib.use("Agg")
-    fig = plotting.show_grid(gan.sample(run.fixed_noise), ncols=ncols, title=f"{settings['model']} after "
-                             f"{run.epochs_done} epochs")
-    fig.savefig(out / "samples.png", dpi=100)
-    labels = [f"epoch {e}" for e in run.frame_epochs]
-    if run.frames:
-        plotting.save_gif(run.frames, out / "progress.gif", ncols=ncols, labels=labels)
-    print(f"wrote {out}/: generator.keras, discriminator.keras, history.json, samples.png, progress.gif, "
-          f"checkpoints/ ({run.epochs_done} epochs, {run.step} generator steps)")
-    if run.interrupted:
-        print(f"interrupted: continue with  python -m ganlab train {settings['model']} --resume --out {out} "
-              f"{'--epochs N' if args.epochs else '--seconds S'}")
-        return 130
-    return 0
 
 
 def load_generator(path: Path):
@@ -246,7 +143,7 @@ def sample(args) -> int:
         raise CLIError(f"--out {args.out} must end in .npy")
     for path in (args.out, args.png):
         if path is not None:
-            _writable_dir(path.parent if str(path.parent) else Path("."))
+            writable_dir(path.parent if str(path.parent) else Path("."))
     model = load_generator(args.generator)
     images = np.clip(draw(model, args.n, args.seed, args.digit).astype(np.float32), -1.0, 1.0)
     if not np.all(np.isfinite(images)):
@@ -298,7 +195,7 @@ def evaluate(args) -> int:
     if args.json is not None:
         if args.json.suffix != ".json":
             raise CLIError(f"--json {args.json} must end in .json")
-        _writable_dir(args.json.parent if str(args.json.parent) else Path("."))
+        writable_dir(args.json.parent if str(args.json.parent) else Path("."))
     from_npy = args.samples.suffix == ".npy"
     if from_npy:
         images = metrics.check_images(_load_samples(args.samples), name=str(args.samples))
@@ -330,15 +227,37 @@ def evaluate(args) -> int:
     return 0
 
 
+# The library's wording for what a CLI user does with a flag.
+_CLI_WORDING = {"resume from it with train(..., resume=True)": "continue with --resume",
+                "pass resume=True to continue it": "continue it with --resume", "out_dir": "--out",
+                "source 'full'": "--data full", "source 'sample'": "--data sample"}
+
+
+def _one_line(err: Exception) -> str:
+    text = " ".join(str(err).split())
+    for api, cli in _CLI_WORDING.items():
+        text = text.replace(api, cli)
+    return text
+
+
+def _is_ganlab_error(err: Exception) -> bool:
+    """An error ganlab raised on purpose, with a message for the user: its own classes and its input checks."""
+    return isinstance(err, (CLIError, ValueError, FileNotFoundError)) or type(err).__module__.startswith("ganlab.")
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # before TensorFlow: --help and a mistyped flag answer at once
     try:
-        return {"train": train, "sample": sample, "evaluate": evaluate}[args.command](args)
-    except CLIError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except ValueError as err:  # ganlab's own input checks
-        print(f"error: {err}", file=sys.stderr)
+        if args.command == "train":
+            check_train_args(args)
+        config.import_tensorflow()  # quietly, before any module imports it
+        from ganlab import runs
+
+        return {"train": runs.train, "sample": sample, "evaluate": evaluate}[args.command](args)
+    except Exception as err:  # noqa: BLE001  (ganlab's own errors become one line; anything else is a bug)
+        if not _is_ganlab_error(err):
+            raise
+        print(f"error: {_one_line(err)}", file=sys.stderr)
         return 2
 
 

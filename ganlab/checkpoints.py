@@ -4,17 +4,21 @@ A checkpoint is a folder ``ckpt-00004/`` (named by epoch) holding ``state.npz``,
 D variables, both optimizers' variables with their step counters, the GAN's random-seed state, the fixed noise,
 the snapshot frames, NumPy's RNG key), and ``meta.json`` (epoch, step, history, shapes). Saving writes a hidden
 temp folder, fsyncs it, renames it into place and only then repoints ``latest.json``, so a kill at any moment
-leaves the previous checkpoint loadable. The last ``keep`` checkpoints are kept.
+leaves the previous checkpoint loadable. The last ``keep`` checkpoints are kept. ``meta.json`` records the sha256
+of ``state.npz``; loading verifies it, and a damaged newest checkpoint (a truncated or altered file) is reported in
+one line and the newest undamaged one is loaded instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
@@ -29,6 +33,10 @@ STATE_FILE = "state.npz"
 META_FILE = "meta.json"
 
 
+class DamagedCheckpoint(ValueError):
+    """No checkpoint of a run folder can be loaded: each one is incomplete or its files are damaged."""
+
+
 @dataclasses.dataclass
 class CheckpointState:
     """What :func:`load_checkpoint` restored besides the variables: counters, history, noise and frames."""
@@ -41,11 +49,6 @@ class CheckpointState:
     frames: list
     frame_epochs: list
     extra: dict
-
-
-def _variables(gan) -> dict[str, list]:
-    """Every variable a checkpoint holds, by group, in a fixed order: the GAN enumerates its own state."""
-    return gan.state()
 
 
 def _number(x):
@@ -92,6 +95,29 @@ def latest_checkpoint(directory) -> Path | None:
     for path in reversed(list_checkpoints(directory)):
         if _read_meta(path) is not None:
             return path
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _damage(path: Path) -> str | None:
+    """Why the checkpoint folder ``path`` cannot be loaded (missing or unreadable meta.json, a checksum that
+    differs), or None when it is whole. Checkpoints written before checksums existed are checked on loading."""
+    meta = _read_meta(path)
+    if meta is None:
+        return f"{META_FILE} or {STATE_FILE} is missing or unreadable"
+    expected = meta.get("sha256", {}).get(STATE_FILE)
+    try:
+        if expected is not None and _sha256(path / STATE_FILE) != expected:
+            return f"{STATE_FILE} does not match its checksum (truncated or altered)"
+    except OSError as err:
+        return f"{STATE_FILE} cannot be read ({err.strerror or err})"
     return None
 
 
@@ -149,7 +175,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
     epoch, directory = int(epoch), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     clean_temp(directory)
-    groups = _variables(gan)
+    groups = gan.state()  # every variable, by group, in a fixed order: the GAN enumerates it
     step = int(gan.g_optimizer.iterations.numpy()) if step is None else int(step)
     frames = [np.asarray(f) for f in frames]
     frame_epochs = [int(e) for e in frame_epochs]
@@ -182,6 +208,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
     final = directory / f"{PREFIX}{epoch:05d}"
     try:
         _write_arrays(tmp / STATE_FILE, arrays)
+        meta["sha256"] = {STATE_FILE: _sha256(tmp / STATE_FILE)}
         _write_json(tmp / META_FILE, meta)
         _fsync_dir(tmp)
         if final.exists():  # a stale folder from a run that was resumed from an earlier epoch
@@ -231,14 +258,34 @@ def load_checkpoint(gan, directory) -> CheckpointState:
     """
     directory = Path(directory)
     clean_temp(directory)
-    path = latest_checkpoint(directory)
-    if path is None:
+    newest = latest_checkpoint(directory)
+    if newest is None and not list_checkpoints(directory):
         raise FileNotFoundError(f"no complete checkpoint (ckpt-* folder) in {directory}")
-    meta = _read_meta(path)
-    groups = _variables(gan)
-    _check_fits(path, meta, groups, (type(gan.g_optimizer).__name__, type(gan.d_optimizer).__name__))
-    with np.load(path / STATE_FILE) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    groups = gan.state()  # every variable, by group, in a fixed order: the GAN enumerates it
+    # The newest first (latest.json's choice, then the folders by epoch); a damaged one is skipped, and said.
+    candidates = ([newest] if newest else []) + [p for p in reversed(list_checkpoints(directory)) if p != newest]
+    damaged = []
+    for path in candidates:
+        reason = _damage(path)
+        if reason is None:
+            meta = _read_meta(path)
+            _check_fits(path, meta, groups, (type(gan.g_optimizer).__name__, type(gan.d_optimizer).__name__))
+            try:
+                with np.load(path / STATE_FILE, allow_pickle=False) as npz:
+                    arrays = {k: npz[k] for k in npz.files}
+                missing = [f"{g}_{i:04d}" for g, vs in groups.items() for i in range(len(vs))
+                           if f"{g}_{i:04d}" not in arrays] + [k for k in ("numpy_rng_key",) if k not in arrays]
+                if not missing:
+                    break
+                reason = f"{STATE_FILE} lacks {missing[0]}"
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+                reason = f"{STATE_FILE} cannot be read ({type(err).__name__})"
+        damaged.append(f"{path.name}: {reason}")
+    else:
+        raise DamagedCheckpoint(f"no checkpoint in {directory} can be loaded ({'; '.join(damaged)}); delete the "
+                                f"folder to start afresh, or choose another out_dir")  # fmt: skip
+    for line in damaged:
+        print(f"skipped the damaged checkpoint {line}; loading {path.name}, the newest undamaged one", flush=True)
     # The learning rates stay as compiled now: after a divergence, "lower the rate and resume" must work.
     rates = (gan.g_optimizer.learning_rate, gan.d_optimizer.learning_rate)  # Variables (or schedule values)
     for group, variables in groups.items():
@@ -247,14 +294,6 @@ def load_checkpoint(gan, directory) -> CheckpointState:
                 v.assign(arrays[f"{group}_{i:04d}"])
     name, pos, has_gauss, cached = meta["numpy_rng"]
     np.random.set_state((name, arrays["numpy_rng_key"], pos, has_gauss, cached))
-    frames = list(arrays["frames"]) if "frames" in arrays else []
-    return CheckpointState(
-        path=path,
-        epoch=int(meta["epoch"]),
-        step=int(meta["step"]),
-        history={k: list(v) for k, v in meta["history"].items()},
-        fixed_noise=arrays.get("fixed_noise"),
-        frames=frames,
-        frame_epochs=list(meta["frame_epochs"]),
-        extra=meta.get("extra", {}),
-    )
+    return CheckpointState(path, int(meta["epoch"]), int(meta["step"]), {k: list(v) for k, v in meta["history"].items()},
+                           arrays.get("fixed_noise"), list(arrays["frames"]) if "frames" in arrays else [],
+                           list(meta["frame_epochs"]), meta.get("extra", {}))  # fmt: skip

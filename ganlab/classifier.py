@@ -15,11 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from ganlab import config, data
+from ganlab import config, data, files
 
 config.import_tensorflow()
 
@@ -113,18 +112,6 @@ class Classifier:
 _loaded: dict[str, Classifier] = {}  # cache file -> Classifier, so a notebook loads it once
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)``, then move the file into place: a crash never leaves half a file at ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _steps(steps) -> int:
     """The training length: ``steps`` if given, else 1400 (60 in smoke mode, enough for about 94%)."""
     steps = steps if steps is not None else config.pick(full=1400, smoke=60)
@@ -200,8 +187,8 @@ def _train_and_cache(mnist: data.ImageData, steps: int, path: Path, verbose: boo
             "steps": steps, "smoke": config.is_smoke(), "recipe": RECIPE, "accuracy": accuracy,
             "train_seconds": round(seconds, 1)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, model.save)
-    _atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(info, indent=1)))
+    files.atomic_write(path, model.save)
+    files.atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(info, indent=1)))
     if verbose:
         print(f"Trained the digit classifier on {info['data']} ({steps} steps) in {seconds:.0f} s: held-out "
               f"accuracy {accuracy:.1%} on {len(mnist.x_test):,} images; cached in {data._relative(path.parent)}/")
@@ -212,5 +199,4 @@ def save_for_shipping(clf: Classifier, path) -> None:
     """Write ``clf``'s network without optimizer state (about a third of a cached file), atomically."""
     bare = build_model()
     bare.set_weights(clf.model.get_weights())
-    _atomic_write(Path(path), bare.save)
-    os.chmod(path, 0o644)  # mkstemp made it private; a shipped file is readable by all
+    files.atomic_write(path, bare.save)

@@ -116,18 +116,16 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def download(url: str, dest: Path, expected_sha256: str | None = None, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
     """Download ``url`` to ``dest`` atomically: a failed or interrupted download leaves nothing at ``dest``."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+    from ganlab import files
+
+    def fetch(tmp):
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             for chunk in iter(lambda: response.read(1 << 20), b""):
                 out.write(chunk)
         if expected_sha256 is not None and sha256(tmp) != expected_sha256:
             raise DataError(f"the file downloaded from {url} does not have the expected sha256; try again later.")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    files.atomic_write(dest, fetch)
     return dest
 
 
@@ -162,6 +160,7 @@ def _full_mnist(folder: Path, allow_download: bool) -> tuple[Path, str]:
 
 def load_mnist(source: str | None = None, *, allow_download: bool = True, verbose: bool = True) -> ImageData:
     """Load MNIST as uint8 arrays: the full set where it can be had, else the shipped 5,000-image sample."""
+    asked = "source 'full'" if source is not None else f"{SOURCE_ENV}=full"  # how the caller asked, for messages
     source = _resolve_source(source)
     folder = data_dir()
     if source in ("auto", "full"):
@@ -170,12 +169,12 @@ def load_mnist(source: str | None = None, *, allow_download: bool = True, verbos
             arrays = _read_npz(path)
             return ImageData(**arrays, name="MNIST", source="full", path=_relative(path), note=note)
         except (OSError, DataError) as err:
-            if source == "full":
-                raise DataError(
-                    f"Full MNIST was requested ({SOURCE_ENV}=full) but cannot be had: {err}. "
-                    f"Either {HOW_TO_GET_FULL}, or use the shipped sample with {SOURCE_ENV}=sample."
-                ) from err
             reason = str(getattr(err, "reason", None) or err)
+            if source == "full":
+                sample = asked.replace("full", "sample")
+                raise DataError(f"Full MNIST was requested ({asked}) but cannot be had ({reason}). To get it, "
+                                f"{HOW_TO_GET_FULL.removeprefix('for the full 60,000-image set, ')}; or use the "
+                                f"shipped 5,000-image sample ({sample}).") from err  # fmt: skip
             why = f"no full MNIST in data/ and the download failed ({reason})"
     else:
         why = f"{SOURCE_ENV}=sample"

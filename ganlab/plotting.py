@@ -9,13 +9,13 @@ Images are floats in [-1, 1] (a tanh generator's output) or uint8 in [0, 255], s
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+
+from ganlab import files
 
 HOLD_LAST_MS = 1500  # the last frame of an animation stays up this long, so the result can be seen
 REAL_STYLE = dict(color="tab:blue", label="real")
@@ -247,16 +247,7 @@ def save_gif(frames, path, fps: float = 4, ncols: int = 8, labels=None, loop: in
     """
     path = Path(path)
     data = _encode(frames, "GIF", fps, ncols, labels, loop)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return files.write_bytes(path, data)
 
 
 def animation(frames, fps: float = 4, ncols: int = 8, labels=None):

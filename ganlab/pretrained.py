@@ -19,8 +19,6 @@ import dataclasses
 import importlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import data
+from ganlab import data, files
 
 SOURCES = ("auto", "own", "pretrained", "train")
 MANIFEST = "manifest.json"
@@ -150,20 +148,14 @@ def save_weights(generator: keras.Model, path, check_z=None) -> Path:
     arrays["check/images"] = draw(generator, arrays["check/z"]).astype(np.float32)
     if any(not np.all(np.isfinite(a)) for a in arrays.values()):
         raise ValueError("the generator's weights do not fit float16 (or are not finite); they cannot be shipped")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".part")
-    os.close(fd)
-    try:
+
+    def write(tmp):
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for key in sorted(arrays):
                 archive.writestr(zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), _npy(arrays[key]),
                                  compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)  # fmt: skip
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shipped file is readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return files.atomic_write(path, write)
 
 
 def load_weights(generator: keras.Model, path) -> dict[str, np.ndarray]:

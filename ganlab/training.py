@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import callbacks as cb
-from ganlab import checkpoints
+from ganlab import checkpoints, files
 from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
 from ganlab.gan import GAN, METRICS, _check_network  # noqa: F401  (re-exported)
 from ganlab.recipes import make_gan  # noqa: F401  (re-exported)
@@ -61,14 +61,20 @@ def _check_data(dataset, gan, steps_per_epoch) -> None:
             raise ValueError("the dataset is empty")
         if card == tf.data.INFINITE_CARDINALITY and steps_per_epoch is None:
             raise ValueError("the dataset repeats forever; pass steps_per_epoch=... so that epochs end")
+        first = next(iter(dataset.take(1)))  # one batch: the same value check as for an array
+        _check_range(np.asarray(first[0] if isinstance(first, tuple) else first), "the dataset's first batch")
     elif isinstance(dataset, np.ndarray):
         if dataset.dtype.kind != "f" or dataset.shape[1:] != gan.image_shape or len(dataset) == 0:
             raise ValueError(f"images must be float of shape (N, {', '.join(map(str, gan.image_shape))}), got "
                              f"{dataset.dtype} {dataset.shape}")  # fmt: skip
-        low, high = float(dataset.min()), float(dataset.max())
-        if not (np.isfinite(low) and np.isfinite(high)) or low < -1.001 or high > 1.001:
-            raise ValueError(f"images must be finite and in [-1, 1], got values in [{low:.3g}, {high:.3g}]; "
-                             "scale uint8 pixels with x / 127.5 - 1 (ganlab.data.to_float)")  # fmt: skip
+        _check_range(dataset, "images")
+
+
+def _check_range(images: np.ndarray, what: str) -> None:
+    low, high = float(images.min()), float(images.max())
+    if not (np.isfinite(low) and np.isfinite(high)) or low < -1.001 or high > 1.001:
+        raise ValueError(f"images must be finite and in [-1, 1], got values in [{low:.3g}, {high:.3g}] ({what}); "
+                         "scale uint8 pixels with x / 127.5 - 1 (ganlab.data.to_float)")  # fmt: skip
 
 
 def _positive(value, name):
@@ -81,10 +87,20 @@ def train(gan, dataset, *, epochs=None, seconds=None, out_dir=None, resume=False
     """Train ``gan`` for ``epochs`` (a total, counting resumed epochs) or for ``seconds``; return a TrainingRun.
 
     With ``out_dir`` a full checkpoint is written every ``checkpoint_every`` epochs, and ``resume=True`` continues
-    from the newest one with its history, frames and fixed noise. The stop button (KeyboardInterrupt) ends
+    from the newest one with its history, frames and fixed noise; the folder is locked for this process while it
+    trains (``files.RunLock``), so a second run into it is refused. The stop button (KeyboardInterrupt) ends
     training cleanly with ``interrupted=True``. ``verbose`` (0, 1, 2) sets the progress lines; one-line notices
     (resumed, interrupted) always print.
     """
+    kwargs = dict(locals())
+    if out_dir is None:
+        return _train(**kwargs)
+    with files.RunLock(out_dir):
+        return _train(**kwargs)
+
+
+def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fixed, snapshot_every, checkpoint_every,
+           verbose, steps_per_epoch, callbacks, batch_size):
     if (epochs is None) == (seconds is None):
         raise ValueError(f"pass exactly one of epochs= (how many) or seconds= (a time budget); got epochs={epochs!r}, "
                          f"seconds={seconds!r}")  # fmt: skip
@@ -103,10 +119,10 @@ def train(gan, dataset, *, epochs=None, seconds=None, out_dir=None, resume=False
     start, history, frames, frame_epochs, last_ckpt = 0, {}, [], [], None
     if out_dir is not None:
         out_dir = Path(out_dir)
-        if checkpoints.latest_checkpoint(out_dir) is not None:
+        if checkpoints.list_checkpoints(out_dir):
             if not resume:
-                raise ValueError(f"{out_dir} already holds a training run ({checkpoints.latest_checkpoint(out_dir)}); "
-                                 "pass resume=True to continue it, or choose another out_dir")  # fmt: skip
+                raise ValueError(f"{out_dir} already holds a training run ({checkpoints.list_checkpoints(out_dir)[-1]});"
+                                 " pass resume=True to continue it, or choose another out_dir")  # fmt: skip
             state = checkpoints.load_checkpoint(gan, out_dir)
             start, history, last_ckpt = state.epoch, state.history, state.path
             frames, frame_epochs, fixed_noise = state.frames, state.frame_epochs, state.fixed_noise
@@ -151,7 +167,8 @@ def train(gan, dataset, *, epochs=None, seconds=None, out_dir=None, resume=False
     run.step = int(gan.g_optimizer.iterations.numpy())
     if saver is not None and saver.last_path is not None:
         run.checkpoint = saver.last_path
-    where = f"last checkpoint: {run.checkpoint}" if run.checkpoint else "no checkpoint saved (out_dir=None)"
+    where = (f"last checkpoint: {run.checkpoint}" if run.checkpoint
+             else "no checkpoint saved yet" if out_dir else "no checkpoint saved (out_dir=None)")  # fmt: skip
 
     if run.interrupted:
         resume_hint = (f"continue with train(..., out_dir={str(out_dir)!r}, resume=True)" if out_dir

@@ -37,7 +37,7 @@ def dataset():
 
 def state_of(gan):
     """Every checkpointed value of a GAN, by group."""
-    return {g: [np.array(v.numpy()) for v in vs] for g, vs in checkpoints._variables(gan).items()}
+    return {g: [np.array(v.numpy()) for v in vs] for g, vs in gan.state().items()}
 
 
 def assert_same_state(a, b):
@@ -260,3 +260,19 @@ def test_kill_9_during_saves_leaves_a_loadable_checkpoint(tmp_path):
     assert state.epoch >= 3 and int(gan.g_optimizer.iterations.numpy()) == state.epoch
     assert len(checkpoints.list_checkpoints(tmp_path)) <= 3
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_a_checkpoint_records_its_checksum_and_a_damaged_newest_one_falls_back(tmp_path, capsys):
+    gan = make_gan()
+    for epoch in (1, 2):
+        gan.g_optimizer.iterations.assign(epoch)
+        save(gan, tmp_path, epoch)
+    meta = json.loads((tmp_path / "ckpt-00002" / checkpoints.META_FILE).read_text())
+    assert len(meta["sha256"][checkpoints.STATE_FILE]) == 64
+    state = tmp_path / "ckpt-00002" / checkpoints.STATE_FILE
+    state.write_bytes(state.read_bytes()[:-10])
+    assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 1
+    assert "skipped the damaged checkpoint ckpt-00002: state.npz does not match its checksum" in capsys.readouterr().out
+    (tmp_path / "ckpt-00001" / checkpoints.META_FILE).write_text("{")
+    with pytest.raises(checkpoints.DamagedCheckpoint, match="no checkpoint in .* can be loaded"):
+        checkpoints.load_checkpoint(make_gan(), tmp_path)

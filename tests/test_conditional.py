@@ -236,7 +236,7 @@ def test_train_snapshots_show_the_default_labels_and_resume_matches_a_straight_r
     resumed = make_gan(seed=5, dropout=0.3)  # other weights: everything must come from the checkpoint
     run2 = training.train(resumed, labelled_dataset(), epochs=3, out_dir=tmp_path, resume=True, verbose=0)
     assert run2.history["epoch"] == [1, 2, 3] and run2.step == 3 * STEPS and run2.frame_epochs == [0, 1, 2, 3]
-    for a, b in zip(checkpoints._variables(straight).values(), checkpoints._variables(resumed).values()):
+    for a, b in zip(straight.state().values(), resumed.state().values()):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x.numpy(), y.numpy())
 

@@ -69,9 +69,12 @@ def test_corrupt_full_file_in_auto_mode_falls_back_and_says_why(data_folder, off
     assert d.source == "sample" and "corrupt" in d.note
 
 
-def test_forcing_full_without_it_is_a_clear_error(data_folder, offline):
-    with pytest.raises(data.DataError, match="GANLAB_DATA=sample"):
+def test_forcing_full_without_it_is_a_clear_error_in_the_callers_terms(data_folder, offline, monkeypatch):
+    with pytest.raises(data.DataError, match=r"requested \(source 'full'\).*sample \(source 'sample'\)\.$"):
         data.load_mnist("full")
+    monkeypatch.setenv(data.SOURCE_ENV, "full")
+    with pytest.raises(data.DataError, match=r"requested \(GANLAB_DATA=full\).*\(GANLAB_DATA=sample\)\.$"):
+        data.load_mnist()
 
 
 def test_env_forces_sample_even_with_full_present(data_folder, monkeypatch):

@@ -345,3 +345,11 @@ def test_make_gan_builds_the_course_gans_compiled_and_seeded():
     assert all(np.array_equal(a, b) for a, b in zip(values(gan.generator.weights), values(again.generator.weights)))
     with pytest.raises(ValueError, match="unknown GAN kind"):
         training.make_gan("transformer")
+
+
+@pytest.mark.parametrize("as_dataset", [False, True])
+def test_images_out_of_range_are_refused_as_an_array_and_as_a_dataset(as_dataset):
+    pixels = np.random.default_rng(0).uniform(0, 255, (64, 28, 28, 1)).astype("float32")  # not scaled to [-1, 1]
+    data = tf.data.Dataset.from_tensor_slices(pixels).batch(16) if as_dataset else pixels
+    with pytest.raises(ValueError, match=r"must be finite and in \[-1, 1\].*x / 127.5 - 1"):
+        training.train(make_gan(), data, epochs=1, verbose=0)
