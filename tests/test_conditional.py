@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ganlab import checkpoints, conditional, data, metrics, models, training  # noqa: E402
+from ganlab import conditional, data, metrics, models, training  # noqa: E402
 from tiny_models import LATENT, tiny_discriminator, tiny_generator  # noqa: E402
 
 BATCH, N = 16, 64
