@@ -65,16 +65,29 @@ def write_text(path, text: str) -> Path:
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def _alive(pid: int) -> bool:
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (Linux: clock ticks since boot), or None where that cannot be read."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(owner: dict) -> bool:
+    """Whether the process that wrote the lock ``owner`` still runs (not merely another one with its pid)."""
+    pid = owner["pid"]
+    if pid == os.getpid():  # this process does not hold it (it would know): a pid reused after a restart
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # it exists, owned by someone else
-        return True
+        pass
     except OSError:
         return False
-    return True
+    started = _started(pid)
+    return owner.get("started_ticks") is None or started is None or started == owner["started_ticks"]
 
 
 class RunLock:
@@ -91,14 +104,15 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         self.folder.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "started_ticks": _started(os.getpid())}
         for _ in range(3):  # a stale lock is removed, then taken like a free one
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 owner = self._owner()
                 pid, host = owner.get("pid"), owner.get("host")
-                if isinstance(pid, int) and (host != me["host"] or _alive(pid)):
+                if isinstance(pid, int) and (host != me["host"] or _alive(owner)):
                     raise FolderInUse(f"{self.folder} is in use by process {pid} on {host} (since "
                                       f"{owner.get('started', '?')}); wait for it to finish, stop it, or choose "
                                       f"another folder") from None  # fmt: skip
