@@ -13,7 +13,7 @@ LAB_DIR ?= notebooks
 # JupyterLab refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test unit notebooks course gpu clean-venv browser-test student
+.PHONY: help lab test unit notebooks course gpu clean-venv browser-test student lock
 
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
@@ -21,16 +21,17 @@ help:
 	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
+	@echo "make lock    - update requirements.lock (the pinned versions) to the newest that pyproject.toml allows"
 	@echo "make student - write student/: the notebooks without exercise solutions, to hand out"
 	@echo "make browser-test - only the headless-Chromium test of notebook 01's playground (part of make test)"
 
 # Create or update the environment whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 14) else \
 	  "ganlab needs Python 3.11, 3.12 or 3.13, but $(PYTHON) is %d.%d. Install one, then run: make PYTHON=python3.12 ..." % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" -c requirements.lock
 	$(BIN)/python -m ipykernel install --user --name ganlab --display-name "Python (ganlab)" >/dev/null
 	touch $(STAMP)
 
@@ -66,7 +67,13 @@ student: $(STAMP)
 	$(BIN)/python -m ganlab.student notebooks student
 
 gpu: $(STAMP)
-	$(BIN)/python -m pip install -e ".[test,gpu]"
+	$(BIN)/python -m pip install -e ".[test,gpu]" -c requirements.lock
+
+# Re-resolve the newest versions pyproject.toml allows and pin them: then run make test before committing the lock.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade -e ".[test]"
+	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 clean-venv:
 	rm -rf $(VENV)

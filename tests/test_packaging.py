@@ -54,3 +54,28 @@ def test_every_dependency_has_a_reason():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def lock():
+    """requirements.lock as {normalised name: version}."""
+    lines = [l for l in (ROOT / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
+    assert all("==" in l for l in lines), [l for l in lines if "==" not in l]
+    return {re.sub(r"[-_.]+", "-", l.split("==")[0]).lower(): l.split("==")[1] for l in lines}
+
+
+def test_every_dependency_is_pinned_in_the_lock_and_make_installs_with_it():
+    pinned = lock()
+    for dep in PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"]:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=\[ ]", dep)[0]).lower()
+        assert name in pinned, f"{name} is not pinned in requirements.lock: run make lock"
+    makefile = (ROOT / "Makefile").read_text()
+    assert 'pip install --quiet -e ".[test]" -c requirements.lock' in makefile
+    assert "$(STAMP): pyproject.toml requirements.lock" in makefile  # a new lock re-installs
+
+
+def test_the_environment_running_the_tests_is_the_locked_one():
+    from importlib.metadata import version
+
+    pinned = lock()
+    for name in ("keras", "tensorflow", "numpy", "nbval"):
+        assert version(name) == pinned[name], f"{name} {version(name)} installed, {pinned[name]} locked: run make test"
