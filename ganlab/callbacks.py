@@ -1,7 +1,7 @@
 """Keras callbacks that ``training.train`` puts around ``fit()``; each also works on its own with a GAN.
 
 Snapshots of a fixed noise batch, checkpoints, a wall-clock budget, a guard that stops at the first NaN, a
-guard against frozen weights (the Keras 3 ``trainable=False`` trap), and a compact progress line for notebooks.
+guard against frozen weights (the Keras 3 ``trainable=False`` trap). The progress line is ``ganlab.progress``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from ganlab import checkpoints, data
+from ganlab.progress import finite, fmt
 
 FREEZE_TRAP = (
     "In Keras 3 `trainable` is read when a model's training step is traced (its first fit/train_on_batch), "
@@ -33,29 +34,10 @@ class FrozenWeightsError(RuntimeError):
     """A network's weights did not move during training: frozen, a zero learning rate, or no gradient."""
 
 
-def _finite(logs) -> bool:
-    """True when every value in a Keras logs dict is a finite number."""
-    return all(math.isfinite(float(v)) for v in (logs or {}).values())
-
-
-def _fmt(value: float) -> str:
-    """A float to 3 significant figures, without exponents for ordinary magnitudes: 0.876, 12.3, 1234."""
-    value = float(value)
-    if math.isfinite(value) and abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:#.3g}"
-
-
 def _to_uint8(images) -> np.ndarray:
     """``data.to_uint8`` for snapshots: NaN becomes mid-grey and inf is clipped, so a frame never fails."""
     x = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
     return data.to_uint8(np.clip(x, -1.0, 1.0))
-
-
-def _nice_interval(epochs_per_line: float) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 25, 50, 100, ... epochs between lines that is at least ``epochs_per_line``."""
-    nice = [m * 10**e for e in range(9) for m in (1, 2, 2.5, 5) if float(m * 10**e).is_integer()]
-    return int(next(n for n in nice if n >= epochs_per_line))
 
 
 class RecordHistory(keras.callbacks.Callback):
@@ -74,7 +56,7 @@ class RecordHistory(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        if not _finite(logs):
+        if not finite(logs):
             return
         order = [m.name for m in getattr(self.model, "metrics", [])]  # d_loss, g_loss, ... not alphabetical
         keys = sorted(logs, key=lambda k: order.index(k) if k in order else len(order))
@@ -109,7 +91,7 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
             self.snapshot(epoch)  # the untrained generator (epoch 0 on a fresh run)
 
     def on_epoch_end(self, epoch, logs=None):
-        self._last_finite = epoch + 1 if _finite(logs) else None
+        self._last_finite = epoch + 1 if finite(logs) else None
         if self._last_finite and self._last_finite % self.every == 0:
             self.snapshot(epoch + 1)
 
@@ -151,7 +133,7 @@ class Checkpointing(keras.callbacks.Callback):
         self.last_epoch, self._pending = epoch, None
 
     def on_epoch_end(self, epoch, logs=None):
-        if not _finite(logs):
+        if not finite(logs):
             self._pending = None  # the weights are broken now; keep the last good checkpoint
             return
         if self._own_history:
@@ -248,83 +230,8 @@ class WeightsMustChange(keras.callbacks.Callback):
                 lr = float(lr.numpy() if hasattr(lr, "numpy") else lr)
                 raise FrozenWeightsError(
                     f"None of the {label}'s {len(pairs)} trainable weights changed in the first {self._seen} "
-                    f"training step(s) (optimizer {type(optimizer).__name__}, learning_rate={_fmt(lr)}). "
+                    f"training step(s) (optimizer {type(optimizer).__name__}, learning_rate={fmt(lr)}). "
                     "Look for a learning rate of 0, a loss whose gradient is zero, or a network frozen after "
                     "its training step was traced. " + FREEZE_TRAP
                 )
         self._before = None  # checked once; no cost afterwards
-
-
-class ProgressLine(keras.callbacks.Callback):
-    """Print ``epoch 3/20  d_loss 1.23  g_loss 0.876  D(x) 0.612  D(G(z)) 0.401  12.3 s`` lines (about 20 at most).
-
-    verbose=0 prints nothing, 1 prints a line per reported epoch, 2 adds a text bar redrawn with '\\r' during
-    each epoch. ``every`` fixes the epochs between lines; by default it is chosen so about ``max_lines`` print.
-    """
-
-    COLUMNS = (("d_loss", "d_loss"), ("g_loss", "g_loss"), ("d_real", "D(x)"), ("d_fake", "D(G(z))"))
-
-    def __init__(self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20):
-        super().__init__()
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
-        self.total_epochs, self.seconds, self.every, self.verbose = total_epochs, seconds, every, verbose
-        self.time_offset, self.max_lines = float(time_offset), max_lines
-
-    def on_train_begin(self, logs=None):
-        self._start, self._first, self._k = time.perf_counter(), None, self.every
-        self._last, self._printed, self._bar = None, None, False
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self._first is None:
-            self._first = epoch
-            if self._k is None and self.total_epochs is not None:
-                self._k = _nice_interval((self.total_epochs - epoch) / self.max_lines)
-        self._bar_time, self._epoch_start = 0.0, time.perf_counter()
-
-    def line(self, epoch: int, logs) -> str:
-        width = len(str(self.total_epochs)) if self.total_epochs else 0
-        head = f"epoch {epoch:>{width}}/{self.total_epochs}" if self.total_epochs else f"epoch {epoch:>3}"
-        fields = [f"{label} {_fmt(logs[key]):<6}" for key, label in self.COLUMNS if key in logs]  # aligned
-        seconds = self.time_offset + time.perf_counter() - self._start
-        return "  ".join([head, *fields, f"{_fmt(seconds)} s"])
-
-    def _print(self, epoch, logs):
-        self.close()
-        print(self.line(epoch, logs), flush=True)
-        self._printed = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        steps = self.params.get("steps") if self.params else None
-        now = time.perf_counter()
-        if self.verbose < 2 or (now - self._bar_time < 0.25 and (steps is None or batch + 1 < steps)):
-            return
-        self._bar_time = now
-        if steps:
-            filled = int(30 * (batch + 1) / steps)
-            bar = f"  [{'#' * filled}{'.' * (30 - filled)}] {batch + 1}/{steps}"
-        else:
-            bar = f"  step {batch + 1}"
-        print("\r" + bar, end="", flush=True)
-        self._bar = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        number, logs = epoch + 1, dict(logs or {})
-        self._last = (number, logs)
-        first = number - 1 == self._first
-        if self._k is None and not first:  # a time budget: time the 2nd epoch (the 1st includes tracing)
-            per_epoch = time.perf_counter() - self._epoch_start
-            self._k = _nice_interval(self.seconds / per_epoch / self.max_lines) if self.seconds else 1
-        due = first or number % (self._k or 1) == 0 or number == self.total_epochs
-        if self.verbose and (due or not _finite(logs)):
-            self._print(number, logs)
-
-    def on_train_end(self, logs=None):
-        if self.verbose and self._last is not None and self._printed != self._last[0]:
-            self._print(*self._last)
-
-    def close(self) -> None:
-        """Wipe a half-drawn bar (after an interrupt), so the next message starts on a clean line."""
-        if getattr(self, "_bar", False):
-            print("\r" + " " * 60 + "\r", end="", flush=True)
-            self._bar = False

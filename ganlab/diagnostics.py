@@ -22,7 +22,8 @@ import keras
 import numpy as np
 
 from ganlab import data, metrics, training
-from ganlab.callbacks import TrainingDiverged, _fmt
+from ganlab.callbacks import TrainingDiverged
+from ganlab.progress import fmt
 
 
 class CoverageTrace(keras.callbacks.Callback):
@@ -107,7 +108,7 @@ class Trial:
         if self.scores is None:
             return f"{head}; diverged ({self.diverged}), nothing to score"
         s = self.scores
-        return (f"{head}; Fréchet {_fmt(s['frechet_distance'])}, confident {s['confident']:.1%}, "
+        return (f"{head}; Fréchet {fmt(s['frechet_distance'])}, confident {s['confident']:.1%}, "
                 f"digits {s['coverage']}/10, precision {s['precision']:.3f}, recall {s['recall']:.3f}")
 
     def __repr__(self) -> str:

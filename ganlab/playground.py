@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import losses, plotting, toy, widgets
+from ganlab import losses, plotting, toy, toy_plots, widgets
 
 HEATMAP = dict(cmap="PRGn", vmin=0.0, vmax=1.0, alpha=0.75)  # purple: D says fake, green: real, white: 0.5
 LEVELS = np.linspace(0.0, 1.0, 11)  # D's heatmap in bands of 0.1
@@ -68,7 +68,7 @@ def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, 
     real = gan.data.sample(n_real, seed=0)  # a fixed seed: drawing never moves the training RNG
     js = toy.js_estimate(gan.data, fake, extent=extent)
     if gan.data.dim == 1:
-        fig = plotting.plot_density_1d(real, fake[:n_fake], d_fn=gan.d_prob, x_range=extent, ax=ax)
+        fig = toy_plots.plot_density_1d(real, fake[:n_fake], d_fn=gan.d_prob, x_range=extent, ax=ax)
         ax = fig.axes[0] if ax is None else ax
         push = _arrows(ax, gan, fake, n_arrows, arrow_scale, extent, y=0.03 * ax.get_ylim()[1])
     else:

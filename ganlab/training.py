@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import callbacks as cb
-from ganlab import checkpoints, files
+from ganlab import checkpoints, files, progress
 from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
 from ganlab.gan import GAN, METRICS, _check_network  # noqa: F401  (re-exported)
 from ganlab.recipes import make_gan  # noqa: F401  (re-exported)
@@ -40,7 +40,7 @@ class TrainingRun:
     checkpoint: Path | None = None
 
     def __repr__(self) -> str:
-        last = "  ".join(f"{k} {cb._fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k))
+        last = "  ".join(f"{k} {progress.fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k))
         return (f"TrainingRun(epochs_done={self.epochs_done}, step={self.step}, interrupted={self.interrupted}, "
                 f"stopped_reason={self.stopped_reason!r}, frames={len(self.frames)}, last: {last or '-'})")
 
@@ -152,8 +152,8 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
                                        frame_epochs=run.frame_epochs)  # fmt: skip
     saver = None if out_dir is None else cb.Checkpointing(out_dir, every=checkpoint_every, history=run.history,
                                                           snapshots=snapshots)  # fmt: skip
-    progress = cb.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset)
-    chain = [guard, cb.WeightsMustChange(), budget, recorder, snapshots, saver, progress, *callbacks]
+    printer = progress.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset)
+    chain = [guard, cb.WeightsMustChange(), budget, recorder, snapshots, saver, printer, *callbacks]
 
     try:
         gan.fit(dataset, epochs=total, initial_epoch=start, verbose=0, steps_per_epoch=steps_per_epoch,
@@ -162,7 +162,7 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
     except KeyboardInterrupt:
         run.interrupted, run.stopped_reason = True, "interrupted"
     finally:
-        progress.close()  # end a half-drawn progress bar before any message
+        printer.close()  # end a half-drawn progress bar before any message
     run.epochs_done = int(run.history["epoch"][-1]) if run.history.get("epoch") else start
     run.step = int(gan.g_optimizer.iterations.numpy())
     if saver is not None and saver.last_path is not None:
@@ -186,7 +186,7 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
         err.run = run
         raise err
     elif budget is not None and budget.triggered:
-        run.stopped_reason = (f"time budget of {cb._fmt(seconds)} s spent in epoch {budget.epoch}"
+        run.stopped_reason = (f"time budget of {progress.fmt(seconds)} s spent in epoch {budget.epoch}"
                               + (" (partial epoch)" if budget.partial else ""))  # fmt: skip
         if verbose:
             print(f"stopped: {run.stopped_reason}", flush=True)

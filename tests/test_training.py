@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from ganlab import callbacks, checkpoints, losses, training
+from ganlab import callbacks, checkpoints, losses, progress, training
 from tiny_models import LATENT, tiny_discriminator, tiny_generator
 
 BATCH = 16
@@ -317,12 +317,12 @@ def test_verbose_0_prints_nothing(capsys):
 
 
 def test_progress_line_prints_about_20_lines_on_long_runs(capsys):
-    progress = callbacks.ProgressLine(total_epochs=500, verbose=1)
-    progress.on_train_begin()
+    line = progress.ProgressLine(total_epochs=500, verbose=1)
+    line.on_train_begin()
     for epoch in range(500):
-        progress.on_epoch_begin(epoch)
-        progress.on_epoch_end(epoch, {"d_loss": 1.23456, "g_loss": 0.87654, "d_real": 0.5, "d_fake": 0.25})
-    progress.on_train_end()
+        line.on_epoch_begin(epoch)
+        line.on_epoch_end(epoch, {"d_loss": 1.23456, "g_loss": 0.87654, "d_real": 0.5, "d_fake": 0.25})
+    line.on_train_end()
     lines = capsys.readouterr().out.splitlines()
     assert 20 <= len(lines) <= 22
     assert lines[0].startswith("epoch   1/500  d_loss 1.23    g_loss 0.877   D(x) 0.500   D(G(z)) 0.250   ")
@@ -330,7 +330,7 @@ def test_progress_line_prints_about_20_lines_on_long_runs(capsys):
 
 
 def test_format_three_significant_figures():
-    assert [callbacks._fmt(v) for v in (1.23456, 0.87654, 12.345, 0.5, 1234.5, -0.01234)] == [
+    assert [progress.fmt(v) for v in (1.23456, 0.87654, 12.345, 0.5, 1234.5, -0.01234)] == [
         "1.23", "0.877", "12.3", "0.500", "1234", "-0.0123"]  # fmt: skip
 
 
