@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlab import models, widgets
+from ganlab import models
 from ganlab.gan import GAN, METRICS, _check_network
 
 N_CLASSES = 10
@@ -274,53 +274,9 @@ def plot_digit(generator, z, digit, title=None):
     return fig
 
 
-class DigitExplorer:
-    """ipywidgets around ``plot_digit``: a digit picker and sliders for the first latent coordinates of z."""
+def explore_digits(generator, n_sliders=3, digit=0, seed=0):
+    """A ``digit_explorer.DigitExplorer`` around ``plot_digit``: display it (the last line of a cell) to get its
+    digit picker and latent sliders in a live kernel."""
+    from ganlab.digit_explorer import DigitExplorer
 
-    def __init__(self, generator, n_sliders=3, digit=0, seed=0):
-        self.generator, latent_dim = generator, _net(generator).inputs[0].shape[1]
-        if models._check_positive_int(n_sliders, "n_sliders") > latent_dim:
-            raise ValueError(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
-        self.z = np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
-        self.z[:n_sliders] = np.round(self.z[:n_sliders], 1)  # the values the sliders show
-        self.digit, self.n_sliders = int(check_labels(digit, 1)[0]), n_sliders
-        self.controls, self.output, self.widget = {}, None, None
-        try:
-            import ipywidgets as w
-        except ImportError:  # no widgets: the static figure is all there is
-            return
-        self.controls["digit"] = w.ToggleButtons(options=list(range(N_CLASSES)), value=self.digit, description="digit",
-                                                 style={"button_width": "32px"})  # fmt: skip
-        self.controls["digit"].observe(lambda change: self.set_digit(change["new"]), names="value")
-        for i in range(n_sliders):
-            self.controls[i] = w.FloatSlider(value=float(self.z[i]), min=-3, max=3, step=0.1,
-                                             description=f"z[{i}]", continuous_update=False)  # fmt: skip
-            self.controls[i].observe(lambda change, i=i: self.set_coordinate(i, change["new"]), names="value")
-        self.output = w.Output()
-        hint = w.Label("Pick a digit or move a slider: the figure appears here.")
-        self.widget = w.VBox([*self.controls.values(), hint, self.output])
-
-    def _repr_mimebundle_(self, **kwargs):
-        text = "Digit explorer: its controls need a live Jupyter kernel (the static figure shows what it draws)."
-        return widgets.mimebundle(self.widget, text, **kwargs)
-
-    def set_digit(self, digit):
-        """Handler of the digit picker: draw the same z as ``digit``."""
-        self.digit = int(check_labels(digit, 1)[0])
-        return self.redraw()
-
-    def set_coordinate(self, i, value):
-        """Handler of slider ``i``: set z[i] to ``value`` and redraw."""
-        self.z[i] = float(value)
-        return self.redraw()
-
-    def redraw(self):
-        """Draw ``plot_digit`` into the output area (replacing the old figure); return the Figure."""
-        coords = ", ".join(f"{v:.1f}" for v in self.z[: self.n_sliders])
-        title = f"a {self.digit}; z[:{self.n_sliders}] = {coords}"
-        return widgets.show_in(self.output, plot_digit(self.generator, self.z, self.digit, title=title))
-
-
-def explore_digits(generator, n_sliders=3, digit=0, seed=0) -> DigitExplorer:
-    """A :class:`DigitExplorer`; display it (the last line of a cell) to get its controls in a live kernel."""
     return DigitExplorer(generator, n_sliders=n_sliders, digit=digit, seed=seed)
