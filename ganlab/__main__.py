@@ -119,19 +119,18 @@ def load_generator(path: Path):
 def draw(model, n: int, seed: int, digit=None):
     """n images (N, 28, 28, 1) from a loaded generator, with noise from ``seed`` (inference mode).
 
-    A conditional generator draws the digits in order (``conditional.default_labels``), or only ``digit``.
+    A conditional generator draws the digits in order (``sampling.default_labels``), or only ``digit``.
     """
     import numpy as np
 
-    from ganlab import conditional
+    from ganlab import conditional, sampling
 
+    z = np.random.default_rng(seed).standard_normal((n, model.inputs[0].shape[1]))
     if conditional.is_conditional(model):
-        labels = conditional.default_labels(n) if digit is None else np.full(n, digit)
-        return conditional.draw(model, labels, seed)
+        return sampling.run_generator(model, z, None if digit is None else np.full(n, digit))
     if digit is not None:
         raise CLIError(f"--digit needs a conditional generator (python -m ganlab train cgan ...); {model.name} is not")
-    z = np.random.default_rng(seed).standard_normal((n, model.input_shape[1])).astype(np.float32)
-    return model.predict(z, batch_size=500, verbose=0)
+    return sampling.run_generator(model, z)
 
 
 def sample(args) -> int:

@@ -14,7 +14,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import checkpoints, data
+from ganlab import checkpoints, checks, data, sampling
 from ganlab.progress import finite, fmt
 
 FREEZE_TRAP = (
@@ -71,15 +71,14 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
 
     def __init__(self, fixed_noise, every=1, frames=None, frame_epochs=None, include_initial=True):
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int (epochs between snapshots), got {every!r}")
+        checks.positive_int(every, "every", "epochs between snapshots")
         self.fixed_noise = np.asarray(fixed_noise, dtype=np.float32)
         self.every, self.include_initial = every, include_initial
         self.frames = [] if frames is None else frames
         self.frame_epochs = [] if frame_epochs is None else frame_epochs
 
     def snapshot(self, epoch_label: int) -> None:
-        images = self.model(self.fixed_noise, training=False)  # (N, 28, 28, 1) in [-1, 1]
+        images = sampling.run_generator(self.model.generator, self.fixed_noise)  # (N, 28, 28, 1) in [-1, 1]
         self.frames.append(_to_uint8(images))
         self.frame_epochs.append(int(epoch_label))
 
@@ -111,8 +110,7 @@ class Checkpointing(keras.callbacks.Callback):
 
     def __init__(self, directory, every=1, history=None, snapshots=None, keep=2):
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int (epochs between checkpoints), got {every!r}")
+        checks.positive_int(every, "every", "epochs between checkpoints")
         self.directory, self.every, self.keep, self.snapshots = directory, every, keep, snapshots
         self._own_history = history is None
         self.history = {} if history is None else history
@@ -202,8 +200,7 @@ class WeightsMustChange(keras.callbacks.Callback):
 
     def __init__(self, check_after=1):
         super().__init__()
-        if isinstance(check_after, bool) or not isinstance(check_after, int) or check_after < 1:
-            raise ValueError(f"check_after must be a positive int (batches), got {check_after!r}")
+        checks.positive_int(check_after, "check_after", "batches")
         self.check_after = check_after
 
     def _networks(self):
@@ -223,6 +220,7 @@ class WeightsMustChange(keras.callbacks.Callback):
         self._seen += 1
         if self._seen < self.check_after:
             return
+        self.model.discriminator  # noqa: B018  (on JAX, reading .model copies the training state into the weights)
         for label, pairs in self._before.items():
             if all(np.array_equal(w.numpy(), old) for w, old in pairs):
                 optimizer = getattr(self.model, "d_optimizer" if label == "discriminator" else "g_optimizer")

@@ -12,7 +12,6 @@ one line and the newest undamaged one is loaded instead.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,8 @@ from pathlib import Path
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import numpy as np
+
+from ganlab import autodiff, checks, data, files
 
 FORMAT_VERSION = 1
 PREFIX = "ckpt-"
@@ -98,14 +99,6 @@ def latest_checkpoint(directory) -> Path | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _damage(path: Path) -> str | None:
     """Why the checkpoint folder ``path`` cannot be loaded (missing or unreadable meta.json, a checksum that
     differs), or None when it is whole. Checkpoints written before checksums existed are checked on loading."""
@@ -114,7 +107,7 @@ def _damage(path: Path) -> str | None:
         return f"{META_FILE} or {STATE_FILE} is missing or unreadable"
     expected = meta.get("sha256", {}).get(STATE_FILE)
     try:
-        if expected is not None and _sha256(path / STATE_FILE) != expected:
+        if expected is not None and data.sha256(path / STATE_FILE) != expected:
             return f"{STATE_FILE} does not match its checksum (truncated or altered)"
     except OSError as err:
         return f"{STATE_FILE} cannot be read ({err.strerror or err})"
@@ -150,10 +143,8 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _replace_pointer(directory: Path, name: str, epoch: int) -> None:
-    """Point ``latest.json`` at ``name`` atomically: write a temp file, then os.replace it."""
-    tmp = directory / f"{TMP_PREFIX}{POINTER}"
-    _write_json(tmp, {"checkpoint": name, "epoch": epoch})
-    os.replace(tmp, directory / POINTER)
+    """Point ``latest.json`` at ``name`` atomically (ganlab.files' one atomic writer)."""
+    files.write_text(directory / POINTER, json.dumps({"checkpoint": name, "epoch": epoch}))
     _fsync_dir(directory)
 
 
@@ -170,8 +161,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
     """Write the full training state as ``directory/ckpt-{epoch:05d}`` atomically; return its path."""
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
         raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
-    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise ValueError(f"keep must be an int >= 1, got {keep!r}")
+    checks.positive_int(keep, "keep")
     epoch, directory = int(epoch), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     clean_temp(directory)
@@ -187,8 +177,10 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
         arrays["fixed_noise"] = np.asarray(fixed_noise, dtype=np.float32)
     if frames:
         arrays["frames"] = np.stack(frames)  # (F, B, 28, 28, 1)
-    rng = np.random.get_state()
+    rng, backend_rng = np.random.get_state(), autodiff.global_rng_state()
     arrays["numpy_rng_key"] = rng[1]
+    if backend_rng is not None:  # resumed only on the same backend
+        arrays[f"rng_{autodiff.backend()}"] = backend_rng
     meta = {
         "format": FORMAT_VERSION,
         "epoch": epoch,
@@ -198,6 +190,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
         "shapes": {g: [[v.path, list(v.shape)] for v in vs] for g, vs in groups.items()},
         "optimizers": {"g": type(gan.g_optimizer).__name__, "d": type(gan.d_optimizer).__name__},
         "numpy_rng": [rng[0], int(rng[2]), int(rng[3]), float(rng[4])],
+        "backend": autodiff.backend(),
         "extra": extra or {},
         "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
@@ -208,7 +201,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
     final = directory / f"{PREFIX}{epoch:05d}"
     try:
         _write_arrays(tmp / STATE_FILE, arrays)
-        meta["sha256"] = {STATE_FILE: _sha256(tmp / STATE_FILE)}
+        meta["sha256"] = {STATE_FILE: data.sha256(tmp / STATE_FILE)}
         _write_json(tmp / META_FILE, meta)
         _fsync_dir(tmp)
         if final.exists():  # a stale folder from a run that was resumed from an earlier epoch
@@ -294,6 +287,7 @@ def load_checkpoint(gan, directory) -> CheckpointState:
                 v.assign(arrays[f"{group}_{i:04d}"])
     name, pos, has_gauss, cached = meta["numpy_rng"]
     np.random.set_state((name, arrays["numpy_rng_key"], pos, has_gauss, cached))
+    autodiff.set_global_rng_state(arrays.get(f"rng_{autodiff.backend()}"))
     return CheckpointState(path, int(meta["epoch"]), int(meta["step"]), {k: list(v) for k, v in meta["history"].items()},
                            arrays.get("fixed_noise"), list(arrays["frames"]) if "frames" in arrays else [],
                            list(meta["frame_epochs"]), meta.get("extra", {}))  # fmt: skip

@@ -18,7 +18,7 @@ import os
 import time
 from pathlib import Path
 
-from ganlab import config, data, files
+from ganlab import checks, config, data, files
 
 config.import_tensorflow()
 
@@ -115,8 +115,7 @@ _loaded: dict[str, Classifier] = {}  # cache file -> Classifier, so a notebook l
 def _steps(steps) -> int:
     """The training length: ``steps`` if given, else 1400 (60 in smoke mode, enough for about 94%)."""
     steps = steps if steps is not None else config.pick(full=1400, smoke=60)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    checks.positive_int(steps, "steps")
     return steps
 
 

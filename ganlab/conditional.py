@@ -4,7 +4,7 @@ The label enters G as a learned vector joined to z, and D at its end (a projecti
 2018): D's logit is "how real the image features look" plus "how well they match digit y's learned template".
 ``ConditionalGAN`` trains on (images, labels): D calls (real image, its label) real, (G(z, y), y) fake and, so that
 it must read the label, (real image, wrong label) fake too (Reed et al., 2016); G, asked for random y, must draw
-a y to fool it. Without labels, ``sample``/``generate``/snapshots use ``default_labels``, digits in order (100
+a y to fool it. Without labels, ``sample``/``generate``/snapshots use ``sampling.default_labels``, digits in order (100
 images: a row per digit). ``class_accuracy`` asks for each digit and counts how often ``ganlab.metrics``'
 classifier agrees; ``plot_digit`` and ``explore_digits`` are notebook 06's digit picker and latent sliders.
 """
@@ -17,46 +17,26 @@ from ganlab import config  # first: imports TensorFlow quietly
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
-from ganlab import models
+from ganlab import autodiff, checks, models, sampling
 from ganlab.gan import GAN, METRICS, _check_network
 
-N_CLASSES = 10
+N_CLASSES = sampling.N_CLASSES
 IMAGE_SHAPE = (28, 28, 1)
 # G's BatchNorm averages for inference follow its fast-changing statistics over ~10 steps, not Keras' default ~100:
 # with 0.99 the lagging averages cost class accuracy (one trial: 89% in inference mode, 96% with batch statistics).
 BN_MOMENTUM = 0.9
 
 
-def default_labels(n) -> np.ndarray:
-    """Labels in order, ``arange(n) * 10 // n``: for n = 100, ten 0s, ten 1s, ..., a row per digit."""
-    n = models._check_positive_int(n, "n")
-    return (np.arange(n) * N_CLASSES // n).astype(np.int32)
-
-
-def check_labels(labels, n) -> np.ndarray:
-    """``labels`` as int32 of shape (n,) (one int is repeated n times), each a digit 0..9, or a ValueError."""
-    y = np.asarray(labels)
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integers (digits 0 to 9), got dtype {y.dtype}")
-    y = np.full(n, y, dtype=np.int64) if y.ndim == 0 else y
-    if y.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one digit per image, got {y.shape}")
-    if n and (y.min() < 0 or y.max() >= N_CLASSES):
-        raise ValueError(f"labels must be digits 0..9, got values from {y.min()} to {y.max()}")
-    return y.astype(np.int32)
-
-
 def build_cgan_generator(latent_dim=100, embed_dim=50, preset="default", name="cgan_generator"):
     """Conditional DCGAN generator: [z (B, latent_dim), label (B,)] -> image (B, 28, 28, 1) in [-1, 1]."""
-    latent_dim = models._check_positive_int(latent_dim, "latent_dim")
+    latent_dim = checks.positive_int(latent_dim, "latent_dim")
 
     # The label becomes a learned vector that joins z; then the DCGAN generator's own layers.
     z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
     label = keras.Input((), dtype="int32", name="label")  # (B,)
-    embedded = layers.Embedding(N_CLASSES, models._check_positive_int(embed_dim, "embed_dim"),
+    embedded = layers.Embedding(N_CLASSES, checks.positive_int(embed_dim, "embed_dim"),
                                 name="g_embed")(label)  # (B, embed_dim)
     x = layers.Concatenate(name="g_concat")([z, embedded])  # (B, latent_dim + embed_dim)
     image = models.dcgan_generator_stack(x, preset, IMAGE_SHAPE, bn_momentum=BN_MOMENTUM)  # (B, 28, 28, 1)
@@ -157,30 +137,38 @@ class ConditionalGAN(GAN):
         with ``mismatch``, is (real image, a wrong label) (the matching-aware discriminator of Reed et al., 2016)."""
         real, labels, batch_size = ops.cast(real, "float32"), ops.cast(labels, "int32"), ops.shape(real)[0]
         fake_labels = self._random_labels(batch_size)  # (B,)
-        fake = self.generator([self._noise(batch_size), fake_labels], training=True)  # (B, 28, 28, 1)
-        d_vars = self.discriminator.trainable_weights
-        with tf.GradientTape() as tape:
+        fake = ops.stop_gradient(self.generator([self._noise(batch_size), fake_labels], training=True))  # (B, 28, 28, 1)
+        if self.mismatch:  # (real image, a wrong label) is fake too, so D must check the label
+            wrong = (labels + self._random_labels(batch_size, low=1)) % N_CLASSES  # (B,), never the true one
+
+        def d_loss_fn():
             real_logits = self.discriminator([real, labels], training=True)  # (B, 1)
             fake_logits = self.discriminator([fake, fake_labels], training=True)  # (B, 1)
             rejected = fake_logits
-            if self.mismatch:  # (real image, a wrong label) is fake too, so D must check the label
-                wrong = (labels + self._random_labels(batch_size, low=1)) % N_CLASSES  # (B,), never the true one
+            if self.mismatch:
                 rejected = ops.concatenate([fake_logits, self.discriminator([real, wrong], training=True)])  # (2B, 1)
-            d_loss = self.loss_fn.d_loss(real_logits, rejected)
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+            return self.loss_fn.d_loss(real_logits, rejected), (real_logits, fake_logits)
+
+        d_vars = self.discriminator.trainable_weights
+        d_loss, (real_logits, fake_logits), grads = autodiff.value_and_grad(d_loss_fn, d_vars)
+        self.apply(self.d_optimizer, grads, d_vars)
         return self.track_d(d_loss, real_logits, fake_logits)
 
     def g_step(self, batch_size):
         """One G update on G's weights: asked for random digits y, make D call (G(z, y), y) real."""
-        g_vars, labels = self.generator.trainable_weights, self._random_labels(batch_size)
-        with tf.GradientTape() as tape:
+        labels = self._random_labels(batch_size)
+
+        def g_loss_fn():
             fake = self.generator([self._noise(batch_size), labels], training=True)  # (B, 28, 28, 1)
-            g_loss = self.loss_fn.g_loss(self.discriminator([fake, labels], training=True))
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+            return self.loss_fn.g_loss(self.discriminator([fake, labels], training=True)), ()
+
+        g_vars = self.generator.trainable_weights
+        g_loss, _, grads = autodiff.value_and_grad(g_loss_fn, g_vars)
+        self.apply(self.g_optimizer, grads, g_vars)
         self.trackers["g_loss"].update_state(g_loss)
         return g_loss
 
-    def train_step(self, data):
+    def batch_step(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise ValueError("a ConditionalGAN trains on (images, labels) batches; make its dataset with "
                              "data.make_dataset(images, batch_size, labels=labels)")
@@ -190,13 +178,12 @@ class ConditionalGAN(GAN):
         return {m.name: m.result() for m in self.metrics}
 
     def sample(self, z, labels=None) -> np.ndarray:
-        """Images G(z, labels) in [-1, 1] as NumPy (inference mode); labels None means ``default_labels(len(z))``."""
-        z = np.asarray(z, dtype=np.float32)
-        return draw_z(self, z, default_labels(len(z) if z.ndim and len(z) else 1) if labels is None else labels)
+        """Images G(z, labels) in [-1, 1] as NumPy (inference mode); no labels: ``sampling.default_labels``."""
+        return draw_z(self, z, labels)
 
     def generate(self, n, labels=None, seed=None) -> np.ndarray:
-        """``n`` images of the digits ``labels`` (default: ``default_labels(n)``); ``seed`` makes them reproducible."""
-        n = models._check_positive_int(n, "n")
+        """``n`` images of the digits ``labels`` (default: ``sampling.default_labels(n)``), reproducible with ``seed``."""
+        n = checks.positive_int(n, "n")
         rng = np.random if seed is None else np.random.default_rng(seed)
         return self.sample(rng.standard_normal((n, self.latent_dim)).astype(np.float32), labels)
 
@@ -223,13 +210,7 @@ def make_cgan(latent_dim=None, *, lr=None, beta_1=None, ema=None, loss="non_satu
 
 def draw_z(generator, z, labels) -> np.ndarray:
     """G(z, labels) in [-1, 1] (inference mode) from a ConditionalGAN or a conditional Keras generator."""
-    net = _net(generator)
-    z = np.asarray(z, dtype=np.float32)
-    if z.ndim != 2 or z.shape[1] != net.inputs[0].shape[1] or len(z) == 0:
-        raise ValueError(f"z must have shape (n, {net.inputs[0].shape[1]}), got {z.shape}")
-    y = check_labels(labels, len(z))
-    return np.concatenate([ops.convert_to_numpy(net([z[i: i + 500], y[i: i + 500]], training=False))
-                           for i in range(0, len(z), 500)])  # fmt: skip
+    return sampling.run_generator(_net(generator), z, labels)
 
 
 def draw(generator, labels, seed=0) -> np.ndarray:
@@ -243,7 +224,7 @@ def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
 
     Returns ``per_class`` (10,), ``mean``, and ``confusion`` (10, 10): row = digit asked for, column = digit seen.
     """
-    n_per_class = models._check_positive_int(n_per_class, "n_per_class")
+    n_per_class = checks.positive_int(n_per_class, "n_per_class")
     if not callable(getattr(classifier, "predict", None)):
         raise ValueError(f"classifier must have .predict(images) -> (probs, features), as metrics.get_classifier's "
                          f"does; got {type(classifier).__name__}")  # fmt: skip
@@ -261,7 +242,7 @@ def plot_digit(generator, z, digit, title=None):
 
     from ganlab import plotting
 
-    digit, z = int(check_labels(digit, 1)[0]), np.asarray(z, dtype=np.float32).reshape(1, -1)
+    digit, z = int(sampling.check_labels(digit, 1)[0]), np.asarray(z, dtype=np.float32).reshape(1, -1)
     row = draw_z(generator, np.repeat(z, N_CLASSES, axis=0), np.arange(N_CLASSES))  # (10, 28, 28, 1)
     fig, (big, strip) = plt.subplots(1, 2, figsize=(9, 2.2), width_ratios=[1, 4.2], layout="constrained")
     big.imshow(plotting.make_grid(row[digit: digit + 1], pad=0), cmap="gray", vmin=0, vmax=1)

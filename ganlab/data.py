@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlab import config
+from ganlab import checks, config
 
 SOURCE_ENV = "GANLAB_DATA"
 DATA_DIR_ENV = "GANLAB_DATA_DIR"
@@ -257,8 +257,7 @@ def make_dataset(images, batch_size: int = 128, *, labels=None, shuffle: bool = 
                  drop_remainder: bool = True):
     """A tf.data pipeline for training: scale to [-1, 1], shuffle each epoch, batch, prefetch."""
     tf = config.import_tensorflow()
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = checks.positive_int(batch_size, "batch_size")
     x = to_float(images) if np.asarray(images).dtype == np.uint8 else np.asarray(images, dtype=np.float32)
     if x.ndim != 4 or x.size == 0:
         raise ValueError(f"make_dataset expects a non-empty batch of images (N, H, W[, 1]), got shape {x.shape}.")

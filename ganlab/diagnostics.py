@@ -21,7 +21,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import data, metrics, training
+from ganlab import checks, data, metrics, training
 from ganlab.callbacks import TrainingDiverged
 from ganlab.progress import fmt
 
@@ -35,8 +35,7 @@ class CoverageTrace(keras.callbacks.Callback):
 
     def __init__(self, classifier, z, every=1):
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int (epochs between measurements), got {every!r}")
+        checks.positive_int(every, "every", "epochs between measurements")
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or len(z) < metrics.MIN_N:
             raise ValueError(f"z must be a batch of at least {metrics.MIN_N} noise vectors (n, latent_dim), got "
@@ -73,8 +72,7 @@ class AnnealInstanceNoise(keras.callbacks.Callback):
         super().__init__()
         if isinstance(start, bool) or not isinstance(start, (int, float)) or not np.isfinite(start) or start < 0:
             raise ValueError(f"start must be a std >= 0 such as 0.1, got {start!r}")
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise ValueError(f"steps must be a positive int (updates until the noise reaches 0), got {steps!r}")
+        checks.positive_int(steps, "steps", "updates until the noise reaches 0")
         self.start, self.steps = float(start), int(steps)
 
     def std_at(self, step: int) -> float:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab import models, widgets
-from ganlab.conditional import N_CLASSES, _net, check_labels, plot_digit
+from ganlab import checks, widgets
+from ganlab.conditional import N_CLASSES, _net, plot_digit
+from ganlab.sampling import check_labels
 
 
 class DigitExplorer:
@@ -14,7 +15,7 @@ class DigitExplorer:
 
     def __init__(self, generator, n_sliders=3, digit=0, seed=0):
         self.generator, latent_dim = generator, _net(generator).inputs[0].shape[1]
-        if models._check_positive_int(n_sliders, "n_sliders") > latent_dim:
+        if checks.positive_int(n_sliders, "n_sliders") > latent_dim:
             raise ValueError(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
         self.z = np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
         self.z[:n_sliders] = np.round(self.z[:n_sliders], 1)  # the values the sliders show

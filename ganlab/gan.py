@@ -2,8 +2,10 @@
 
 ``GAN.train_step`` follows the keras-io GAN example ("Customizing what happens in fit()"): n_critic
 discriminator updates on the discriminator's own weights, then one generator update on the generator's own
-weights, each with its own optimizer, so nothing depends on toggling ``trainable``. ``ganlab.recipes.make_gan``
-builds the course's compiled GANs; ``ganlab.training.train`` is the loop around ``fit``.
+weights, each with its own optimizer, so nothing depends on toggling ``trainable``. The steps are written once,
+with ``keras.ops``, and run on TensorFlow, JAX and PyTorch: ``ganlab.autodiff`` takes the gradients on each
+backend (and on JAX wraps ``batch_step`` in the trainer's stateless ``train_step(state, data)``).
+``ganlab.recipes.make_gan`` builds the course's compiled GANs; ``ganlab.training.train`` is the loop around ``fit``.
 
 Two opt-in extras (off by default, so the default step and its metrics are unchanged), used by notebook 05:
 ``instance_noise=sigma`` adds Gaussian noise of std ``gan.noise_std`` (a variable that
@@ -13,7 +15,8 @@ of each network's gradient.
 
 Two recipe choices, also off by default (``benchmarks/recipe_search.py`` measures them): ``ema=decay`` keeps an
 exponential moving average of G's weights in ``gan.ema_generator`` (Karras et al., 2018; Yazıcı et al., 2019),
-which ``sample``/``generate``, snapshots and saved generators use, and checkpoints carry; ``step="joint"`` takes
+which ``sample``/``generate`` and saved generators use, and checkpoints carry (the training snapshots show G
+itself, the network being trained); ``step="joint"`` takes
 both networks' gradients from one forward pass, as the TensorFlow DCGAN tutorial does, each network still updated
 only by its own optimizer on its own weights.
 """
@@ -24,10 +27,9 @@ from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from ganlab import losses
+from ganlab import autodiff, checks, losses, sampling
 from ganlab.callbacks import FREEZE_TRAP
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
@@ -60,14 +62,36 @@ def _shape(net, attr: str, label: str):
     return tuple(shape)
 
 
+class OptimizerPair:
+    """D's and G's optimizers as the one ``model.optimizer`` Keras' trainers look for: on JAX its ``variables`` are
+    carried through ``fit`` as the training state; learning-rate callbacks find each in ``optimizers``."""
+
+    def __init__(self, d_optimizer, g_optimizer):
+        self.optimizers = [d_optimizer, g_optimizer]
+
+    @property
+    def built(self) -> bool:
+        return all(o.built for o in self.optimizers)
+
+    def build(self, variables) -> None:
+        """Nothing to do: ``GAN.build_optimizers`` builds each optimizer on its own network's weights."""
+
+    @property
+    def variables(self) -> list:
+        return [v for o in self.optimizers for v in o.variables]
+
+    @property
+    def iterations(self):
+        return self.optimizers[1].iterations  # G updates
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
     def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, *, instance_noise=None,
                  track_grad_norms=False, ema=None, step="alternating", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
-            raise ValueError(f"n_critic must be a positive int (D updates per G update), got {n_critic!r}")
+        checks.positive_int(n_critic, "n_critic", "D updates per G update")
         self.check_networks(generator, discriminator, latent_dim)
         self.generator, self.discriminator, self.n_critic = generator, discriminator, n_critic
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -98,6 +122,7 @@ class GAN(keras.Model):
             self.ema_decay = float(ema)
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
+        self.built = True  # its networks are built; fit() must not build it by calling it on a batch of images
 
     def check_networks(self, generator, discriminator, latent_dim) -> None:
         """Check that G maps z (B, latent_dim) to images D takes, and D gives one logit; set the shapes."""
@@ -137,6 +162,11 @@ class GAN(keras.Model):
             groups["ema_generator"] = list(self.ema_generator.variables)
         return groups
 
+    def step_variables(self) -> list:
+        """Every variable a train step reads or changes (networks, optimizers, metrics, seeds), each once."""
+        trackers = [v for m in self.trackers.values() for v in m.variables]
+        return list({id(v): v for v in [*self.variables, *self.optimizer.variables, *trackers]}.values())
+
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
         """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
         d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
@@ -146,6 +176,7 @@ class GAN(keras.Model):
         # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
+        self.optimizer = OptimizerPair(d_optimizer, g_optimizer)
         if self.step_kind == "joint" and self.loss_fn.gp_weight > 0:
             raise ValueError(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
                              "step; build the GAN with step='alternating'")
@@ -179,26 +210,38 @@ class GAN(keras.Model):
 
     def _track_grad_norm(self, name, grads):
         if self.track_grad_norms:
-            self.trackers[name].update_state(tf.linalg.global_norm([g for g in grads if g is not None]))
+            self.trackers[name].update_state(ops.sqrt(sum(ops.sum(ops.square(g)) for g in grads if g is not None)))
+
+    @staticmethod
+    def apply(optimizer, grads, variables) -> None:
+        """One optimizer update of ``variables`` (outside any gradient recording, as PyTorch needs)."""
+        with autodiff.no_grad():
+            optimizer.apply_gradients(zip(grads, variables))
 
     def d_step(self, real):
         """One discriminator update on the discriminator's weights only; G is used but not changed."""
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1), outside the tape
+        fake = ops.stop_gradient(self.generator(self._noise(batch_size), training=True))  # (B, 28, 28, 1)
         real, fake = self.add_instance_noise(real), self.add_instance_noise(fake)  # no-ops unless instance_noise
-        d_vars = self.discriminator.trainable_weights
-        with tf.GradientTape() as tape:
+        gp_weight = self.loss_fn.gp_weight
+        if gp_weight > 0:
+            alpha = keras.random.uniform((batch_size,) + (1,) * (len(real.shape) - 1), seed=self.seed_generator)
+
+        def d_loss_fn():
             real_logits = self.discriminator(real, training=True)  # (B, 1)
             fake_logits = self.discriminator(fake, training=True)  # (B, 1)
-            d_loss = self.loss_fn.d_loss(real_logits, fake_logits)
-            if self.loss_fn.gp_weight > 0:
-                alpha = keras.random.uniform((batch_size,) + (1,) * (len(real.shape) - 1), seed=self.seed_generator)
+            d_loss, gp = self.loss_fn.d_loss(real_logits, fake_logits), None
+            if gp_weight > 0:
                 gp = losses.gradient_penalty(self.discriminator, real, fake, alpha)
-                d_loss = d_loss + self.loss_fn.gp_weight * gp
-                self.trackers["gp"].update_state(gp)
-        grads = tape.gradient(d_loss, d_vars)
+                d_loss = d_loss + gp_weight * gp
+            return d_loss, (real_logits, fake_logits, gp)
+
+        d_vars = self.discriminator.trainable_weights
+        d_loss, (real_logits, fake_logits, gp), grads = autodiff.value_and_grad(d_loss_fn, d_vars)
+        if gp is not None:
+            self.trackers["gp"].update_state(gp)
         self._track_grad_norm("d_grad_norm", grads)
-        self.d_optimizer.apply_gradients(zip(grads, d_vars))
+        self.apply(self.d_optimizer, grads, d_vars)
         return self.track_d(d_loss, real_logits, fake_logits)
 
     def track_d(self, d_loss, real_logits, fake_logits):
@@ -212,30 +255,35 @@ class GAN(keras.Model):
 
     def g_step(self, batch_size):
         """One generator update on the generator's weights only: make D call the fakes real."""
-        g_vars = self.generator.trainable_weights
-        with tf.GradientTape() as tape:
+
+        def g_loss_fn():
             fake = self.generator(self._noise(batch_size), training=True)  # (B, 28, 28, 1)
-            g_loss = self.loss_fn.g_loss(self.discriminator(self.add_instance_noise(fake), training=True))
-        grads = tape.gradient(g_loss, g_vars)
+            return self.loss_fn.g_loss(self.discriminator(self.add_instance_noise(fake), training=True)), ()
+
+        g_vars = self.generator.trainable_weights
+        g_loss, _, grads = autodiff.value_and_grad(g_loss_fn, g_vars)
         self._track_grad_norm("g_grad_norm", grads)
-        self.g_optimizer.apply_gradients(zip(grads, g_vars))
+        self.apply(self.g_optimizer, grads, g_vars)
         self.trackers["g_loss"].update_state(g_loss)
         return g_loss
 
     def joint_step(self, real):
         """D and G updated from one forward pass (the TF tutorial's step): each by its own optimizer, on its weights."""
-        d_vars, g_vars = self.discriminator.trainable_weights, self.generator.trainable_weights
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+
+        def both_losses():
             fake = self.generator(self._noise(ops.shape(real)[0]), training=True)  # (B, 28, 28, 1)
             real_logits = self.discriminator(self.add_instance_noise(real), training=True)  # (B, 1)
             fake_logits = self.discriminator(self.add_instance_noise(fake), training=True)  # (B, 1)
             d_loss = self.loss_fn.d_loss(real_logits, fake_logits)
-            g_loss = self.loss_fn.g_loss(fake_logits)
-        d_grads, g_grads = d_tape.gradient(d_loss, d_vars), g_tape.gradient(g_loss, g_vars)
+            return (d_loss, self.loss_fn.g_loss(fake_logits)), (real_logits, fake_logits)
+
+        d_vars, g_vars = self.discriminator.trainable_weights, self.generator.trainable_weights
+        (d_loss, g_loss), (real_logits, fake_logits), (d_grads, g_grads) = autodiff.values_and_grads(
+            both_losses, [d_vars, g_vars])
         self._track_grad_norm("d_grad_norm", d_grads)
         self._track_grad_norm("g_grad_norm", g_grads)
-        self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
-        self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+        self.apply(self.d_optimizer, d_grads, d_vars)
+        self.apply(self.g_optimizer, g_grads, g_vars)
         self.trackers["g_loss"].update_state(g_loss)
         return self.track_d(d_loss, real_logits, fake_logits)
 
@@ -245,12 +293,21 @@ class GAN(keras.Model):
             return
         t = ops.cast(self.g_optimizer.iterations, "float32")
         decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
-        for avg, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
-            avg.assign(decay * avg + (1.0 - decay) * w)
-        for avg, w in zip(self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables):
-            avg.assign(w)  # BatchNorm's moving statistics: G's own
+        with autodiff.no_grad():
+            for avg, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+                avg.assign(decay * avg + (1.0 - decay) * w)
+            for avg, w in zip(self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables):
+                avg.assign(w)  # BatchNorm's moving statistics: G's own
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        """One batch through ``batch_step``; on JAX, Keras passes ``(state, data)`` and takes ``(logs, state)`` back."""
+        if autodiff.backend() == "jax" and len(args) == 2:
+            state, data = args
+            return autodiff.stateless_train_step(self, state, lambda: self.batch_step(data))
+        return self.batch_step(*args)
+
+    def batch_step(self, data):
+        """n_critic D updates and one G update (or the joint step) on one batch; returns the metrics' values."""
         real = data[0] if isinstance(data, (tuple, list)) else data  # drop labels if any
         real = ops.cast(real, "float32")
         if self.step_kind == "joint":
@@ -264,15 +321,10 @@ class GAN(keras.Model):
 
     def sample(self, z, batch_size=256) -> np.ndarray:
         """Images G(z) in [-1, 1] as a NumPy array, from ``sampler`` (inference mode: BatchNorm's moving statistics)."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 1 + len(self.latent_shape) or z.shape[1:] != self.latent_shape or len(z) == 0:
-            raise ValueError(f"z must have shape (n, {', '.join(map(str, self.latent_shape))}), got {z.shape}")
-        chunks = [self.sampler(z[i: i + batch_size], training=False) for i in range(0, len(z), batch_size)]
-        return np.concatenate([ops.convert_to_numpy(c) for c in chunks])
+        return sampling.run_generator(self.sampler, z, batch_size=batch_size)
 
     def generate(self, n, seed=None) -> np.ndarray:
         """``n`` new images; ``seed`` makes them reproducible (else NumPy's global RNG, seeded by config.set_seed)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        checks.positive_int(n, "n")
         rng = np.random if seed is None else np.random.default_rng(seed)
         return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))

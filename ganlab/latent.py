@@ -17,7 +17,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import plotting, widgets
+from ganlab import plotting, sampling, widgets
 
 METHODS = ("lerp", "slerp")
 
@@ -146,9 +146,7 @@ def plane_grid(z_center, d1, d2, n: int = 7, span: float = 2.0, orthonormalize: 
 
 def generate(generator, z, batch_size: int = 500) -> np.ndarray:
     """Images G(z) in [-1, 1] as NumPy (inference mode: BatchNorm uses its moving statistics)."""
-    z = _array(z, "z", ndims=(2,)).astype(np.float32)
-    chunks = [np.asarray(generator(z[i: i + batch_size], training=False)) for i in range(0, len(z), batch_size)]
-    return np.concatenate(chunks)
+    return sampling.run_generator(generator, _array(z, "z", ndims=(2,)), batch_size=batch_size)
 
 
 def _image(ax, image, title):

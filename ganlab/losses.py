@@ -18,8 +18,9 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
+
+from ganlab import autodiff
 
 
 @dataclass(frozen=True, repr=False)
@@ -148,48 +149,41 @@ def hinge_g_loss(fake_logits):
 # WGAN-GP (Gulrajani et al. 2017).
 
 
-def _is_concrete(x) -> bool:
-    """True when ``x``'s values can be read now (NumPy, Python numbers, eager tensors), not inside a graph."""
-    return not tf.is_tensor(x) or (tf.executing_eagerly() and hasattr(x, "numpy"))
-
-
 def gradient_penalty(discriminator, real, fake, alpha, *, training: bool = True):
     """WGAN-GP penalty mean((||grad_x D(x_hat)||_2 - 1)^2) at x_hat = alpha*real + (1-alpha)*fake.
 
     ``alpha`` (shape (B, 1, 1, 1) for images; (B, 1, ..., 1) in general) comes from the caller, so the
-    function is pure. Call it inside the discriminator's GradientTape: the penalty is differentiable with
+    function is pure. Compute it inside the discriminator's loss: the penalty is differentiable with
     respect to the discriminator's weights. D must score each sample on its own (no BatchNormalization).
     """
     if not callable(discriminator):
         raise ValueError(f"discriminator must be a callable model, got {type(discriminator).__name__}")
-    real = tf.cast(tf.convert_to_tensor(real), tf.float32)
-    fake = tf.cast(tf.convert_to_tensor(fake), tf.float32)
-    if real.shape != fake.shape:
+    real, fake = ops.cast(ops.convert_to_tensor(real), "float32"), ops.cast(ops.convert_to_tensor(fake), "float32")
+    if tuple(real.shape) != tuple(fake.shape):
         raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
-    if real.shape.rank is None or real.shape.rank < 2:
+    if len(real.shape) < 2:
         raise ValueError(f"real must be a batch of shape (B, ...), e.g. (B, 28, 28, 1), got {tuple(real.shape)}")
     alpha_values = alpha
-    alpha = tf.cast(tf.convert_to_tensor(alpha), tf.float32)
-    expected = (real.shape[0],) + (1,) * (real.shape.rank - 1)
-    if not alpha.shape.is_compatible_with(expected):
+    alpha = ops.cast(ops.convert_to_tensor(alpha), "float32")
+    expected = (real.shape[0],) + (1,) * (len(real.shape) - 1)
+    if len(alpha.shape) != len(expected) or any(a is not None and e is not None and a != e
+                                                for a, e in zip(alpha.shape, expected)):  # fmt: skip
         raise ValueError(f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}")
-    if _is_concrete(alpha_values):
-        a = np.asarray(alpha_values, dtype=np.float64)
+    if autodiff.is_concrete(alpha_values):
+        a = np.asarray(ops.convert_to_numpy(alpha_values), dtype=np.float64)
         if not np.all(np.isfinite(a)) or a.min() < 0.0 or a.max() > 1.0:
             raise ValueError(f"alpha must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]")
 
     # Interpolate between real and fake samples, one alpha per sample.
     x_hat = alpha * real + (1.0 - alpha) * fake  # (B, 28, 28, 1)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        scores = discriminator(x_hat, training=training)  # (B, 1)
-    grads = tape.gradient(scores, x_hat)  # (B, 28, 28, 1); sum over B is fine: sample i only sees x_hat[i]
+    # (B, 28, 28, 1); the gradient of the sum over B is fine: sample i's score only sees x_hat[i]
+    grads = autodiff.input_grad(lambda x: discriminator(x, training=training), x_hat)
     if grads is None:
         raise ValueError("the discriminator's output does not depend on its input; cannot compute a gradient penalty")
-    grads = tf.reshape(grads, (tf.shape(grads)[0], -1))  # (B, 784)
+    grads = ops.reshape(grads, (ops.shape(grads)[0], -1))  # (B, 784)
     # The small epsilon keeps sqrt differentiable where a gradient is exactly zero.
-    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)  # (B,)
-    return tf.reduce_mean(tf.square(norms - 1.0))
+    norms = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)  # (B,)
+    return ops.mean(ops.square(norms - 1.0))
 
 
 LOSSES: dict[str, GANLoss] = {

@@ -15,8 +15,9 @@ import math
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
-import numpy as np
 from keras import layers
+
+from ganlab import checks
 
 # Plain parameters of the two DCGAN networks. The generator is
 #   Dense(H/f * W/f * g_dense_channels) -> BN -> LeakyReLU -> Reshape
@@ -64,19 +65,13 @@ UPSAMPLE = ("transpose", "nearest")
 PRE_SEARCH_DEFAULT: dict = DCGAN_PRESETS["default"] | {"dropout": 0.3, "d_batchnorm": False}
 
 
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def _check_int_tuple(values, name: str, example: str) -> tuple[int, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise ValueError(f"{name} must be a tuple of positive ints such as {example}, got {values!r}")
     values = tuple(values)
     if not values:
         raise ValueError(f"{name} must not be empty; expected a tuple of positive ints such as {example}")
-    return tuple(_check_positive_int(v, f"every entry of {name} {values}") for v in values)
+    return tuple(checks.positive_int(v, f"every entry of {name} {values}") for v in values)
 
 
 def _check_image_shape(image_shape) -> tuple[int, int, int]:
@@ -120,7 +115,7 @@ def dcgan_config(preset="default", **overrides) -> dict:
     if set(params) != required:
         missing, extra = sorted(required - set(params)), sorted(set(params) - required)
         raise ValueError(f"DCGAN parameters are wrong: missing {missing}, unknown {extra}; expected {sorted(required)}")
-    params["g_dense_channels"] = _check_positive_int(params["g_dense_channels"], "g_dense_channels")
+    params["g_dense_channels"] = checks.positive_int(params["g_dense_channels"], "g_dense_channels")
     params["g_channels"] = _check_int_tuple(params["g_channels"], "g_channels", "(64,)")
     params["g_strides"] = _check_int_tuple(params["g_strides"], "g_strides", "(2,)")
     if len(params["g_strides"]) != len(params["g_channels"]):
@@ -129,7 +124,7 @@ def dcgan_config(preset="default", **overrides) -> dict:
         )
     params["d_channels"] = _check_int_tuple(params["d_channels"], "d_channels", "(32, 64)")
     for key in ("g_kernel", "d_kernel"):
-        params[key] = _check_positive_int(params[key], key)
+        params[key] = checks.positive_int(params[key], key)
     if params["upsample"] not in UPSAMPLE:
         raise ValueError(f"upsample must be one of {UPSAMPLE}, got {params['upsample']!r}")
     if not isinstance(params["d_batchnorm"], bool):
@@ -143,7 +138,7 @@ def dcgan_config(preset="default", **overrides) -> dict:
 
 def build_mlp_generator(latent_dim=100, hidden=(256, 512, 1024), image_shape=(28, 28, 1), name="mlp_generator"):
     """Classic MLP generator: (Dense -> LeakyReLU(0.2) -> BatchNorm(0.8)) per hidden width, then tanh pixels."""
-    latent_dim = _check_positive_int(latent_dim, "latent_dim")
+    latent_dim = checks.positive_int(latent_dim, "latent_dim")
     hidden = _check_int_tuple(hidden, "hidden", "(256, 512, 1024)")
     image_shape = _check_image_shape(image_shape)
 
@@ -234,7 +229,7 @@ def dcgan_discriminator_stack(image, preset="default", spectral_norm=False):
 
 def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28, 1), name="dcgan_generator"):
     """DCGAN generator: Dense to a small feature map, (transposed) convolutions up to a tanh image."""
-    latent_dim = _check_positive_int(latent_dim, "latent_dim")
+    latent_dim = checks.positive_int(latent_dim, "latent_dim")
     image_shape = _check_image_shape(image_shape)
     z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
     image = dcgan_generator_stack(z, preset, image_shape)

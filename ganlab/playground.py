@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import losses, plotting, toy, toy_plots, widgets
+from ganlab import checks, losses, plotting, toy, toy_plots, widgets
 
 HEATMAP = dict(cmap="PRGn", vmin=0.0, vmax=1.0, alpha=0.75)  # purple: D says fake, green: real, white: 0.5
 LEVELS = np.linspace(0.0, 1.0, 11)  # D's heatmap in bands of 0.1
@@ -26,7 +26,7 @@ def default_extent(data) -> tuple[float, float]:
 
 def d_on_grid(gan, extent, n: int = 100):
     """D(x) of a 2-D ToyGAN on an n x n grid over ``extent``: (X, Y, D), each (n, n), rows along x₂."""
-    axis = np.linspace(extent[0], extent[1], toy._positive_int(n, "n"))
+    axis = np.linspace(extent[0], extent[1], checks.positive_int(n, "n"))
     xx, yy = np.meshgrid(axis, axis)  # (n, n) each
     return xx, yy, gan.d_prob(np.stack([xx.ravel(), yy.ravel()], axis=1)).reshape(n, n)
 
@@ -63,7 +63,7 @@ def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, 
         raise ValueError(f"gan must be a ganlab.toy.ToyGAN; got {type(gan).__name__}.")
     extent = default_extent(gan.data) if extent is None else extent
     for name, n in (("n_real", n_real), ("n_fake", n_fake), ("n_arrows", n_arrows)):
-        toy._positive_int(n, name)
+        checks.positive_int(n, name)
     fake = gan.sample()  # (2000, dim) from the fixed noise
     real = gan.data.sample(n_real, seed=0)  # a fixed seed: drawing never moves the training RNG
     js = toy.js_estimate(gan.data, fake, extent=extent)
@@ -89,7 +89,7 @@ class Playground:
     """ipywidgets around a ToyGAN: choose data, loss and learning rates; step D, step G or train N steps."""
 
     def __init__(self, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed: int = 0):
-        self.seed, self.steps = seed, toy._positive_int(steps, "steps")
+        self.seed, self.steps = seed, checks.positive_int(steps, "steps")
         self.gan = toy.ToyGAN(data, loss, d_lr=d_lr, g_lr=g_lr, seed=seed)
         self.controls, self.output, self.widget = {}, None, None
         try:

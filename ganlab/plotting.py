@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ganlab import files
+from ganlab import checks, files
 
 HOLD_LAST_MS = 1500  # the last frame of an animation stays up this long, so the result can be seen
 REAL_STYLE = dict(color="tab:blue", label="real")
@@ -60,13 +60,6 @@ def _to_unit(images, name: str = "images") -> np.ndarray:
     return np.clip((x.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
 
-def _positive_int(value, name: str) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 def _check_labels(labels, n: int, what: str) -> list[str] | None:
     """Return ``labels`` as a list of n strings, or None."""
     if labels is None:
@@ -79,7 +72,7 @@ def _check_labels(labels, n: int, what: str) -> list[str] | None:
 
 def make_grid(images, ncols: int = 8, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
     """Tile a batch of images row by row into one 2-D float array in [0, 1], ``pad`` pixels between and around."""
-    ncols = _positive_int(ncols, "ncols")
+    ncols = checks.positive_int(ncols, "ncols")
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"pad must be a non-negative integer; got {pad!r}.")
     if not 0.0 <= pad_value <= 1.0:
@@ -104,7 +97,7 @@ def show_grid(images, labels=None, ncols: int = 8, title: str | None = None, fig
     x = _to_unit(images)
     n = x.shape[0]
     labels = _check_labels(labels, n, "image")
-    ncols = min(_positive_int(ncols, "ncols"), n)
+    ncols = min(checks.positive_int(ncols, "ncols"), n)
     nrows = -(-n // ncols)
     if labels is None:
         figsize = figsize or (0.6 * ncols + 0.2, 0.6 * nrows + (0.5 if title else 0.2))
@@ -191,7 +184,7 @@ def animation_frames(frames, ncols: int = 8, scale: int = 3, labels=None) -> lis
         raise ValueError(f"frames must be a list of image batches; got {type(frames).__name__}.")
     if len(frames) == 0:
         raise ValueError("frames is empty; expected a list of at least one image batch.")
-    scale, ncols = _positive_int(scale, "scale"), _positive_int(ncols, "ncols")
+    scale, ncols = checks.positive_int(scale, "scale"), checks.positive_int(ncols, "ncols")
     labels = _check_labels(labels, len(frames), "frame")
     grids = [_tile(_to_unit(f, f"frames[{i}]"), ncols, 1, 1.0) for i, f in enumerate(frames)]
     for i, g in enumerate(grids):

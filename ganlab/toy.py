@@ -15,9 +15,8 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from ganlab import losses, training
+from ganlab import autodiff, checks, losses, training
 
 
 class GaussianMixture:
@@ -41,7 +40,7 @@ class GaussianMixture:
 
     def sample(self, n: int, seed=None) -> np.ndarray:
         """``n`` float32 points, shape (n, dim); ``seed`` is an int or a ``np.random.Generator``."""
-        n = _positive_int(n, "n")
+        n = checks.positive_int(n, "n")
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         modes = rng.integers(len(self.means), size=n)
         return (self.means[modes] + self.std * rng.standard_normal((n, self.dim))).astype(np.float32)
@@ -61,7 +60,7 @@ def gaussian_1d(mean: float = 2.0, std: float = 0.5) -> GaussianMixture:
 
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.05) -> GaussianMixture:
     """``n_modes`` Gaussians evenly spaced on a circle: the classic mode-collapse test."""
-    angles = 2 * math.pi * np.arange(_positive_int(n_modes, "n_modes")) / n_modes
+    angles = 2 * math.pi * np.arange(checks.positive_int(n_modes, "n_modes")) / n_modes
     return GaussianMixture("ring", radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std)
 
 
@@ -80,12 +79,6 @@ def get_data(data) -> GaussianMixture:
     if data not in DATASETS:
         raise ValueError(f"data must be a GaussianMixture or one of {', '.join(map(repr, DATASETS))}; got {data!r}.")
     return DATASETS[data]()
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def _points(x, dim: int) -> np.ndarray:
@@ -154,7 +147,7 @@ def _extent(extent) -> tuple[float, float]:
 
 def grid(extent, n: int, dim: int) -> np.ndarray:
     """A regular grid over ``extent`` = (low, high): (n, 1) points in 1-D, (n * n, 2) row-major in 2-D."""
-    axis = np.linspace(*_extent(extent), _positive_int(n, "n"))
+    axis = np.linspace(*_extent(extent), checks.positive_int(n, "n"))
     if dim == 1:
         return axis[:, None]
     xx, yy = np.meshgrid(axis, axis)
@@ -165,7 +158,7 @@ def js_estimate(data, fake, extent=(-3.0, 3.0), bins: int = 60) -> float:
     """JSD between ``data``'s exact density and a histogram of the ``fake`` samples on a ``bins``-cell grid."""
     data = get_data(data)
     fake = _points(fake, data.dim)
-    edges = np.linspace(*_extent(extent), _positive_int(bins, "bins") + 1)
+    edges = np.linspace(*_extent(extent), checks.positive_int(bins, "bins") + 1)
     centres = grid(((edges[0] + edges[1]) / 2, (edges[-2] + edges[-1]) / 2), bins, data.dim)
     hist = np.histogramdd(fake, bins=[edges] * data.dim)[0]  # (bins,) or (bins, bins), x first
     p = data.pdf(centres).reshape((bins,) * data.dim)  # row-major (y, x) in 2-D
@@ -202,14 +195,16 @@ class ToyGAN:
         for name, lr in (("d_lr", d_lr), ("g_lr", g_lr)):
             if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < 10:
                 raise ValueError(f"{name} must be a learning rate in (0, 10), e.g. 1e-3; got {lr!r}.")
-        self.batch_size, self.rng = _positive_int(batch_size, "batch_size"), np.random.default_rng(seed)
-        latent_dim, hidden = _positive_int(latent_dim, "latent_dim"), _positive_int(hidden, "hidden")
+        self.batch_size, self.rng = checks.positive_int(batch_size, "batch_size"), np.random.default_rng(seed)
+        latent_dim, hidden = checks.positive_int(latent_dim, "latent_dim"), checks.positive_int(hidden, "hidden")
         self.generator = mlp(latent_dim, self.data.dim, hidden, seed=seed, name="generator")
         self.discriminator = mlp(self.data.dim, 1, hidden, seed=seed + 10, name="discriminator")
         self.gan = training.GAN(self.generator, self.discriminator, seed=seed)
         self.gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
                          g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=self.loss)  # fmt: skip
-        self._d_step, self._g_step = tf.function(self.gan.d_step), tf.function(self.gan.g_step)
+        variables = self.gan.step_variables()
+        self._d_step = autodiff.compile_step(self.gan.d_step, variables)
+        self._g_step = autodiff.compile_step(lambda: self.gan.g_step(self.batch_size), variables)
         self.fixed_z = self.rng.standard_normal((2000, latent_dim)).astype(np.float32)
         self.history = {"step": [], "d_loss": [], "g_loss": []}
 
@@ -217,10 +212,10 @@ class ToyGAN:
         return (f"ToyGAN(data={self.data.name!r}, loss={self.loss.name!r}, d_lr={self.d_lr:.3g}, "
                 f"g_lr={self.g_lr:.3g}, steps_d={self.steps_d}, steps_g={self.steps_g})")  # fmt: skip
 
-    steps_d = property(lambda self: int(self.gan.d_optimizer.iterations.numpy()), doc="D updates so far.")
-    steps_g = property(lambda self: int(self.gan.g_optimizer.iterations.numpy()), doc="G updates so far.")
-    d_lr = property(lambda self: float(self.gan.d_optimizer.learning_rate.numpy()), doc="D's learning rate.")
-    g_lr = property(lambda self: float(self.gan.g_optimizer.learning_rate.numpy()), doc="G's learning rate.")
+    steps_d = property(lambda self: int(keras.ops.convert_to_numpy(self.gan.d_optimizer.iterations)), doc="D updates so far.")
+    steps_g = property(lambda self: int(keras.ops.convert_to_numpy(self.gan.g_optimizer.iterations)), doc="G updates so far.")
+    d_lr = property(lambda self: float(keras.ops.convert_to_numpy(self.gan.d_optimizer.learning_rate)), doc="D's learning rate.")
+    g_lr = property(lambda self: float(keras.ops.convert_to_numpy(self.gan.g_optimizer.learning_rate)), doc="G's learning rate.")
 
     def set_learning_rates(self, d_lr=None, g_lr=None) -> None:
         """Change either learning rate in place; training goes on from the same weights."""
@@ -231,8 +226,8 @@ class ToyGAN:
                 opt.learning_rate.assign(lr)
 
     def _real_batch(self):
-        # A tensor, not an array: tf.function converts NumPy input slowly, every call.
-        return tf.constant(self.data.sample(self.batch_size, self.rng))
+        # A tensor, not an array: a compiled step converts NumPy input slowly, every call.
+        return keras.ops.convert_to_tensor(self.data.sample(self.batch_size, self.rng))
 
     def step_d(self) -> float:
         """One discriminator update on a fresh real batch; returns D's loss."""
@@ -240,17 +235,17 @@ class ToyGAN:
 
     def step_g(self) -> float:
         """One generator update on fresh noise; returns G's loss."""
-        return float(self._g_step(self.batch_size))
+        return float(self._g_step())
 
     def train(self, steps: int, n_critic: int = 1, n_gen: int = 1, record_every: int = 10) -> dict:
         """``steps`` rounds of ``n_critic`` D updates then ``n_gen`` G updates; losses go to ``history``."""
-        steps, n_critic = _positive_int(steps, "steps"), _positive_int(n_critic, "n_critic")
-        n_gen, record_every = _positive_int(n_gen, "n_gen"), _positive_int(record_every, "record_every")
+        steps, n_critic = checks.positive_int(steps, "steps"), checks.positive_int(n_critic, "n_critic")
+        n_gen, record_every = checks.positive_int(n_gen, "n_gen"), checks.positive_int(record_every, "record_every")
         for i in range(steps):
             for _ in range(n_critic):
                 d_loss = self._d_step(self._real_batch())
             for _ in range(n_gen):
-                g_loss = self._g_step(self.batch_size)
+                g_loss = self._g_step()
             if (i + 1) % record_every == 0 or i == steps - 1:
                 for key, value in (("step", self.steps_g), ("d_loss", d_loss), ("g_loss", g_loss)):
                     self.history[key].append(float(value))
@@ -258,7 +253,7 @@ class ToyGAN:
 
     def sample(self, n: int | None = None) -> np.ndarray:
         """G(z) as NumPy (n, dim): the 2000 fixed noise vectors when ``n`` is None, else fresh noise."""
-        z = self.fixed_z if n is None else self.rng.standard_normal((_positive_int(n, "n"), self.fixed_z.shape[1]))
+        z = self.fixed_z if n is None else self.rng.standard_normal((checks.positive_int(n, "n"), self.fixed_z.shape[1]))
         return self.gan.sample(z.astype(np.float32))
 
     def d_prob(self, x) -> np.ndarray:
@@ -268,9 +263,8 @@ class ToyGAN:
 
     def descent_direction(self, x, loss=None) -> np.ndarray:
         """-d(G's loss)/dx per point: where a generator step pushes each generated point ``x``, shape (N, dim)."""
-        x = tf.constant(_points(x, self.data.dim), tf.float32)
+        x = keras.ops.convert_to_tensor(_points(x, self.data.dim).astype(np.float32))
         g_loss = losses.get(loss or self.loss).g_loss
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            total = g_loss(self.discriminator(x, training=False)) * x.shape[0]  # a sum: per-point gradients
-        return -tape.gradient(total, x).numpy()
+        # G's loss is a mean; times N it is a sum, whose gradient is each point's own
+        grad = autodiff.input_grad(lambda x: g_loss(self.discriminator(x, training=False)) * x.shape[0], x)
+        return -keras.ops.convert_to_numpy(grad)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab.plotting import FAKE_STYLE, REAL_STYLE, _as_array, _positive_int
+from ganlab import checks
+
+from ganlab.plotting import FAKE_STYLE, REAL_STYLE, _as_array
 
 
 def _samples(x, name: str, dim: int) -> np.ndarray:
@@ -34,7 +36,7 @@ def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None
     if np.shape(x_range) != (2,) or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
         raise ValueError(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if ax is None else (ax.figure, ax)
-    edges = np.linspace(x_range[0], x_range[1], _positive_int(bins, "bins") + 1)
+    edges = np.linspace(x_range[0], x_range[1], checks.positive_int(bins, "bins") + 1)
     ax.hist(real, bins=edges, density=True, histtype="step", lw=1.8, **REAL_STYLE)
     ax.hist(fake, bins=edges, density=True, histtype="step", lw=1.8, **FAKE_STYLE)
     ax.set(xlabel="x", ylabel="density", xlim=x_range, ylim=(0, 1.35 * ax.get_ylim()[1]))  # room for the legend

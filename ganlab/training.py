@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import callbacks as cb
-from ganlab import checkpoints, files, progress
+from ganlab import checkpoints, checks, files, progress
 from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
 from ganlab.gan import GAN, METRICS, _check_network  # noqa: F401  (re-exported)
 from ganlab.recipes import make_gan  # noqa: F401  (re-exported)
@@ -104,8 +104,8 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
     if (epochs is None) == (seconds is None):
         raise ValueError(f"pass exactly one of epochs= (how many) or seconds= (a time budget); got epochs={epochs!r}, "
                          f"seconds={seconds!r}")  # fmt: skip
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if epochs is not None:
+        checks.positive_int(epochs, "epochs")
     _positive(seconds, "seconds")
     if not isinstance(gan, GAN) or gan.loss_fn is None:
         raise ValueError("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
@@ -129,8 +129,7 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
             print(f"resumed from {state.path} (epoch {state.epoch}, step {state.step})", flush=True)
         elif resume:
             print(f"no checkpoint in {out_dir} yet; starting a fresh run", flush=True)
-    if isinstance(n_fixed, bool) or not isinstance(n_fixed, int) or n_fixed < 1:
-        raise ValueError(f"n_fixed must be a positive int (images per snapshot), got {n_fixed!r}")
+    checks.positive_int(n_fixed, "n_fixed", "images per snapshot")
     if fixed_noise is None:
         fixed_noise = np.random.standard_normal((n_fixed, *gan.latent_shape)).astype(np.float32)
     fixed_noise = np.asarray(fixed_noise, dtype=np.float32)

@@ -129,10 +129,10 @@ def test_train_cgan_writes_every_product(cgan_run):
 def test_sample_from_a_conditional_generator_draws_the_digits_asked_for(cgan_run, tmp_path):
     import keras
 
-    from ganlab import conditional
+    from ganlab import conditional, sampling
 
     generator = keras.models.load_model(cgan_run / "generator.keras")
-    for extra, labels in (([], conditional.default_labels(20)), (["--digit", "7"], [7] * 20)):
+    for extra, labels in (([], sampling.default_labels(20)), (["--digit", "7"], [7] * 20)):
         assert main(["sample", str(cgan_run / "generator.keras"), "--n", "20", "--out", str(tmp_path / "x.npy"),
                      *extra]) == 0
         np.testing.assert_allclose(np.load(tmp_path / "x.npy"), conditional.draw(generator, labels, seed=0), atol=1e-6)

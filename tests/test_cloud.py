@@ -91,6 +91,7 @@ def test_setup_cell_on_a_simulated_colab_installs_the_course_with_its_data(tmp_p
     assert cell != cloud.SETUP_CELL and str(course) in cell
     code = ("import json, os, subprocess, sys, types\n"
             "sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+            "sys.modules['google.colab'].output = types.ModuleType('google.colab.output')  # JAX imports it on Colab\n"
             "calls, real_run = [], subprocess.run\n"
             "def run(cmd, **kw):\n"
             "    calls.append(cmd)\n"

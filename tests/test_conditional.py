@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ganlab import conditional, data, metrics, models, training  # noqa: E402
+from ganlab import conditional, data, metrics, models, sampling, training  # noqa: E402
 from tiny_models import LATENT, tiny_discriminator, tiny_generator  # noqa: E402
 
 BATCH, N = 16, 64
@@ -215,9 +215,9 @@ def test_train_needs_labelled_batches():
 
 
 def test_default_labels_give_a_row_per_digit():
-    np.testing.assert_array_equal(conditional.default_labels(100), np.repeat(np.arange(10), 10))
-    np.testing.assert_array_equal(conditional.default_labels(64), np.arange(64) * 10 // 64)
-    np.testing.assert_array_equal(conditional.default_labels(10), np.arange(10))
+    np.testing.assert_array_equal(sampling.default_labels(100), np.repeat(np.arange(10), 10))
+    np.testing.assert_array_equal(sampling.default_labels(64), np.arange(64) * 10 // 64)
+    np.testing.assert_array_equal(sampling.default_labels(10), np.arange(10))
     gan = make_gan()
     z = np.random.default_rng(1).standard_normal((100, LATENT)).astype("float32")
     by_default = gan.sample(z)

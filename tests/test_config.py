@@ -38,9 +38,9 @@ def test_set_seed_makes_numpy_and_keras_repeatable():
     import keras
 
     config.set_seed(7)
-    a = np.random.rand(3), keras.random.normal((3,)).numpy()
+    a = np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,)))
     config.set_seed(7)
-    b = np.random.rand(3), keras.random.normal((3,)).numpy()
+    b = np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,)))
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     with pytest.raises(ValueError, match="non-negative int"):

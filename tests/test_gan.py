@@ -7,10 +7,9 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
-from ganlab import checkpoints, conditional, gan as gan_module, losses, training
+from ganlab import autodiff, checkpoints, conditional, gan as gan_module, losses, training
 from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
 
 BATCH = 16
@@ -97,20 +96,21 @@ def test_joint_step_equals_the_hand_computation():
     real = ops.convert_to_tensor(images(BATCH))
     z = keras.random.normal((BATCH, LATENT), seed=keras.random.SeedGenerator(3))  # the step's one draw
 
-    with tf.GradientTape(persistent=True) as tape:
+    def both_losses():  # by hand: each loss's gradient at the weights before the step (autodiff: test_autodiff)
         fake = g(z, training=True)
         real_logits, fake_logits = d(real, training=True), d(fake, training=True)
-        d_loss = losses.get("non_saturating").d_loss(real_logits, fake_logits)
-        g_loss = losses.get("non_saturating").g_loss(fake_logits)
-    d_grads = tape.gradient(d_loss, d.trainable_variables)
-    g_grads = tape.gradient(g_loss, g.trainable_variables)
+        loss = losses.get("non_saturating")
+        return (loss.d_loss(real_logits, fake_logits), loss.g_loss(fake_logits)), ()
+
+    (d_loss, g_loss), _, (d_grads, g_grads) = autodiff.values_and_grads(
+        both_losses, [d.trainable_variables, g.trainable_variables])
 
     logs = gan.train_step(real)
     assert int(gan.d_optimizer.iterations.numpy()) == 1 and int(gan.g_optimizer.iterations.numpy()) == 1
     for w, grad, v in zip(g.trainable_variables, g_grads, g2.trainable_variables):
-        np.testing.assert_allclose(v.numpy(), w.numpy() - 0.1 * grad.numpy(), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(v.numpy(), w.numpy() - 0.1 * ops.convert_to_numpy(grad), rtol=1e-4, atol=1e-6)
     for w, grad, v in zip(d.trainable_variables, d_grads, d2.trainable_variables):
-        np.testing.assert_allclose(v.numpy(), w.numpy() - 0.1 * grad.numpy(), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(v.numpy(), w.numpy() - 0.1 * ops.convert_to_numpy(grad), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(float(logs["d_loss"]), float(d_loss), rtol=1e-5)
     np.testing.assert_allclose(float(logs["g_loss"]), float(g_loss), rtol=1e-5)
 
@@ -134,7 +134,10 @@ def test_conditional_gan_is_built_by_gan_init_and_can_average():
     cgan = conditional.ConditionalGAN(conditional.build_cgan_generator(8), conditional.build_cgan_discriminator(),
                                       seed=0, ema=0.99)  # fmt: skip
     plain = gan_module.GAN(tiny_generator(), tiny_discriminator())
-    missing = set(vars(plain)) - set(vars(cgan))
+    def attributes(model):  # on PyTorch, sub-models live in _modules, not in vars()
+        return set(vars(model)) | set(getattr(model, "_modules", {}))
+
+    missing = attributes(plain) - attributes(cgan)
     assert not missing, f"ConditionalGAN lacks GAN attributes {sorted(missing)}"
     cgan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     assert cgan.sampler is cgan.ema_generator and "ema_generator" in cgan.state()

@@ -78,7 +78,7 @@ def test_plot_state_draws_into_given_axes(ring_gan):
 def test_plot_state_checks_its_inputs(ring_gan):
     with pytest.raises(ValueError, match="gan must be a ganlab.toy.ToyGAN; got dict"):
         playground.plot_state({})
-    with pytest.raises(ValueError, match="n_arrows must be a positive integer; got 0"):
+    with pytest.raises(ValueError, match="n_arrows must be a positive int, got 0"):
         playground.plot_state(ring_gan, n_arrows=0)
 
 

@@ -1,0 +1,13 @@
+"""Input checks shared by the whole package: one function for each, so every refusal reads the same."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def positive_int(value, name: str, meaning: str = "") -> int:
+    """``value`` as an int if it is a whole number >= 1 (not a bool); else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        hint = f" ({meaning})" if meaning else ""
+        raise ValueError(f"{name} must be a positive int{hint}, got {value!r}")
+    return int(value)

@@ -1,0 +1,59 @@
+"""Running a generator: the one function that turns noise z (and, for a conditional generator, digit labels) into images.
+
+Every caller goes through :func:`run_generator` (``GAN.sample``, ``conditional.draw``, ``latent.generate``,
+``pretrained.draw``, the CLI, the snapshot callback): inference mode (BatchNorm's moving statistics), in chunks,
+outside any gradient recording, NumPy out on every backend. A conditional generator given no labels gets
+:func:`default_labels`, the one label rule: the digits in order, a row per digit in a grid of 100.
+"""
+
+from __future__ import annotations
+
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+
+import keras
+import numpy as np
+from keras import ops
+
+from ganlab import autodiff, checks
+
+N_CLASSES = 10
+
+
+def default_labels(n) -> np.ndarray:
+    """Labels in order, ``arange(n) * 10 // n``: for n = 100, ten 0s, ten 1s, ..., a row per digit."""
+    n = checks.positive_int(n, "n")
+    return (np.arange(n) * N_CLASSES // n).astype(np.int32)
+
+
+def check_labels(labels, n) -> np.ndarray:
+    """``labels`` as int32 of shape (n,) (one int is repeated n times), each a digit 0..9, or a ValueError."""
+    y = np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers (digits 0 to 9), got dtype {y.dtype}")
+    y = np.full(n, y, dtype=np.int64) if y.ndim == 0 else y
+    if y.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},), one digit per image, got {y.shape}")
+    if n and (y.min() < 0 or y.max() >= N_CLASSES):
+        raise ValueError(f"labels must be digits 0..9, got values from {y.min()} to {y.max()}")
+    return y.astype(np.int32)
+
+
+def run_generator(generator, z, labels=None, batch_size: int = 500) -> np.ndarray:
+    """G(z), or G(z, labels) for a generator taking [z, label], as NumPy images in [-1, 1] (inference mode)."""
+    if not isinstance(generator, keras.Model) or not getattr(generator, "inputs", None):
+        raise ValueError(f"generator must be a built Keras model with declared inputs, got {type(generator).__name__}")
+    batch_size = checks.positive_int(batch_size, "batch_size")
+    conditional = len(generator.inputs) == 2
+    latent = tuple(generator.inputs[0].shape[1:])
+    z = np.asarray(z, dtype=np.float32)
+    if z.ndim != 1 + len(latent) or z.shape[1:] != latent or len(z) == 0:
+        raise ValueError(f"z must have shape (n, {', '.join(map(str, latent))}), got {z.shape}")
+    if labels is not None and not conditional:
+        raise ValueError(f"labels are for a conditional generator ([z, label]); {generator.name!r} takes z only")
+    y = check_labels(default_labels(len(z)) if labels is None else labels, len(z)) if conditional else None
+    chunks = []
+    with autodiff.no_grad():
+        for i in range(0, len(z), batch_size):
+            inputs = z[i: i + batch_size] if y is None else [z[i: i + batch_size], y[i: i + batch_size]]
+            chunks.append(ops.convert_to_numpy(generator(inputs, training=False)))
+    return np.concatenate(chunks)
