@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.ganlab-installed
+BACKENDS_STAMP := $(VENV)/.ganlab-backends
+# The Keras backends make test runs the unit tests on besides TensorFlow (e.g. make test OTHER_BACKENDS=jax).
+OTHER_BACKENDS ?= jax torch
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NB     ?= $(NOTEBOOKS)
 PORT   ?= 8888
@@ -17,7 +20,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
-	@echo "make test    - set up .venv if needed, run unit tests, then every notebook (smoke mode)"
+	@echo "make test    - set up .venv if needed, run unit tests (on TensorFlow, JAX and PyTorch), then every notebook"
 	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
@@ -35,13 +38,23 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m ipykernel install --user --name ganlab --display-name "Python (ganlab)" >/dev/null
 	touch $(STAMP)
 
+# JAX and PyTorch (CPU build), the other two Keras backends, for make test (make lab does not need them).
+$(BACKENDS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,backends]" -c requirements.lock
+	touch $(BACKENDS_STAMP)
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: unit notebooks
 
-unit: $(STAMP)
+# The unit tests on TensorFlow, then on each other backend (the browser test once: it tests no engine code).
+unit: $(STAMP) $(if $(strip $(OTHER_BACKENDS)),$(BACKENDS_STAMP))
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest tests
+	@for backend in $(OTHER_BACKENDS); do \
+	  echo "== unit tests on KERAS_BACKEND=$$backend"; \
+	  KERAS_BACKEND=$$backend GANLAB_SMOKE=1 $(BIN)/python -m pytest -q tests --deselect tests/test_browser.py || exit 1; \
+	done
 
 # Run copies in .nbtest/ (beside notebooks/, so relative paths still work): the smoke runs' files (runs/,
 # checkpoints) must never replace a learner's full runs in notebooks/runs/.
@@ -70,8 +83,8 @@ gpu: $(STAMP)
 	$(BIN)/python -m pip install -e ".[test,gpu]" -c requirements.lock
 
 # Re-resolve the newest versions pyproject.toml allows and pin them: then run make test before committing the lock.
-lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet --upgrade -e ".[test]"
+lock: $(BACKENDS_STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade -e ".[test,backends]"
 	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
