@@ -10,6 +10,7 @@ here and nowhere else in the engine:
   pretend everything is stateful"), and what it assigns (BatchNorm statistics, seeds, metrics) comes back out;
 - :func:`input_grad`, the gradient with respect to an input, differentiable again (the gradient penalty);
 - :func:`stateless_train_step`, the JAX trainer's ``train_step(state, data)`` around a stateful step;
+- :class:`OptimizerPair`, a GAN's two optimizers as the one ``model.optimizer`` the trainers (JAX's above all) expect;
 - :func:`compile_step`, a step compiled outside ``fit`` (the toy GANs of notebook 01).
 """
 
@@ -191,6 +192,29 @@ def set_global_rng_state(state) -> None:
         import torch
 
         torch.set_rng_state(torch.from_numpy(np.asarray(state, dtype=np.uint8)))
+
+
+class OptimizerPair:
+    """D's and G's optimizers as the one ``model.optimizer`` Keras' trainers look for: on JAX its ``variables`` are
+    carried through ``fit`` as the training state; learning-rate callbacks find each in ``optimizers``."""
+
+    def __init__(self, d_optimizer, g_optimizer):
+        self.optimizers = [d_optimizer, g_optimizer]
+
+    @property
+    def built(self) -> bool:
+        return all(o.built for o in self.optimizers)
+
+    def build(self, variables) -> None:
+        """Nothing to do: ``GAN.build_optimizers`` builds each optimizer on its own network's weights."""
+
+    @property
+    def variables(self) -> list:
+        return [v for o in self.optimizers for v in o.variables]
+
+    @property
+    def iterations(self):
+        return self.optimizers[1].iterations  # G updates
 
 
 def stateless_train_step(model, state, step):

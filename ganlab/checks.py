@@ -11,3 +11,15 @@ def positive_int(value, name: str, meaning: str = "") -> int:
         hint = f" ({meaning})" if meaning else ""
         raise ValueError(f"{name} must be a positive int{hint}, got {value!r}")
     return int(value)
+
+
+def declared_shape(net, attr: str, label: str):
+    """``net.input_shape`` or ``net.output_shape``, with a clear error for models that do not declare one."""
+    try:
+        shape = getattr(net, attr)
+    except (AttributeError, ValueError):
+        shape = None
+    if shape is None or isinstance(shape, list):
+        raise ValueError(f"the {label} must be a model with one input and one output declared with keras.Input "
+                         f"(as ganlab.models builds them); got {attr}={shape}")  # fmt: skip
+    return tuple(shape)

@@ -50,41 +50,6 @@ def _check_network(net, label: str) -> None:
                          f"Set {label}.trainable = True before building the GAN.")  # fmt: skip
 
 
-def _shape(net, attr: str, label: str):
-    """``net.input_shape`` or ``net.output_shape``, with a clear error for models that do not declare one."""
-    try:
-        shape = getattr(net, attr)
-    except (AttributeError, ValueError):
-        shape = None
-    if shape is None or isinstance(shape, list):
-        raise ValueError(f"the {label} must be a model with one input and one output declared with keras.Input "
-                         f"(as ganlab.models builds them); got {attr}={shape}")  # fmt: skip
-    return tuple(shape)
-
-
-class OptimizerPair:
-    """D's and G's optimizers as the one ``model.optimizer`` Keras' trainers look for: on JAX its ``variables`` are
-    carried through ``fit`` as the training state; learning-rate callbacks find each in ``optimizers``."""
-
-    def __init__(self, d_optimizer, g_optimizer):
-        self.optimizers = [d_optimizer, g_optimizer]
-
-    @property
-    def built(self) -> bool:
-        return all(o.built for o in self.optimizers)
-
-    def build(self, variables) -> None:
-        """Nothing to do: ``GAN.build_optimizers`` builds each optimizer on its own network's weights."""
-
-    @property
-    def variables(self) -> list:
-        return [v for o in self.optimizers for v in o.variables]
-
-    @property
-    def iterations(self):
-        return self.optimizers[1].iterations  # G updates
-
-
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
@@ -128,16 +93,16 @@ class GAN(keras.Model):
         """Check that G maps z (B, latent_dim) to images D takes, and D gives one logit; set the shapes."""
         _check_network(generator, "generator")
         _check_network(discriminator, "discriminator")
-        self.latent_shape = _shape(generator, "input_shape", "generator")[1:]
+        self.latent_shape = checks.declared_shape(generator, "input_shape", "generator")[1:]
         if latent_dim is not None and self.latent_shape != (latent_dim,):
             raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
         self.latent_dim = self.latent_shape[0] if len(self.latent_shape) == 1 else None
-        self.image_shape = _shape(generator, "output_shape", "generator")[1:]
-        d_in = _shape(discriminator, "input_shape", "discriminator")[1:]
+        self.image_shape = checks.declared_shape(generator, "output_shape", "generator")[1:]
+        d_in = checks.declared_shape(discriminator, "input_shape", "discriminator")[1:]
         if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
             raise ValueError(f"the generator makes images of shape {self.image_shape} but the discriminator "
                              f"takes {d_in}")  # fmt: skip
-        d_out = _shape(discriminator, "output_shape", "discriminator")
+        d_out = checks.declared_shape(discriminator, "output_shape", "discriminator")
         if d_out[1:] != (1,):
             raise ValueError(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
 
@@ -176,7 +141,7 @@ class GAN(keras.Model):
         # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
-        self.optimizer = OptimizerPair(d_optimizer, g_optimizer)
+        self.optimizer = autodiff.OptimizerPair(d_optimizer, g_optimizer)
         if self.step_kind == "joint" and self.loss_fn.gp_weight > 0:
             raise ValueError(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
                              "step; build the GAN with step='alternating'")
