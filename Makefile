@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.ganlab-installed
 BACKENDS_STAMP := $(VENV)/.ganlab-backends
-# The Keras backends make test runs the unit tests on besides TensorFlow (e.g. make test OTHER_BACKENDS=jax).
+# The Keras backends make test runs the unit tests on besides TensorFlow (e.g. make test OTHER_BACKENDS=jax),
+# and those it runs the notebooks on (smoke mode) besides TensorFlow.
 OTHER_BACKENDS ?= jax torch
+NOTEBOOK_BACKENDS ?= jax
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NB     ?= $(NOTEBOOKS)
 PORT   ?= 8888
@@ -21,7 +23,9 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test    - set up .venv if needed, run unit tests (on TensorFlow, JAX and PyTorch), then every notebook"
-	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made)"
+	@echo "               (smoke mode, on TensorFlow and on JAX: make notebooks-on-torch for PyTorch)"
+	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made), recording"
+	@echo "               its time in benchmarks/notebook_times.json"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
 	@echo "make lock    - update requirements.lock (the pinned versions) to the newest that pyproject.toml allows"
@@ -46,7 +50,7 @@ $(BACKENDS_STAMP): $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-test: unit notebooks
+test: unit notebooks $(addprefix notebooks-on-,$(NOTEBOOK_BACKENDS))
 
 # The unit tests on TensorFlow, then on each other backend (the browser test once: it tests no engine code).
 unit: $(STAMP) $(if $(strip $(OTHER_BACKENDS)),$(BACKENDS_STAMP))
@@ -63,12 +67,19 @@ notebooks: $(STAMP)
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest -p tests.conftest -p no:cacheprovider --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg .nbtest/
 
+# The same on another Keras backend: make notebooks-on-jax, make notebooks-on-torch.
+notebooks-on-%: $(BACKENDS_STAMP)
+	rm -rf .nbtest-$* && mkdir -p .nbtest-$* && cp $(NOTEBOOKS) .nbtest-$*/
+	KERAS_BACKEND=$* GANLAB_SMOKE=1 $(BIN)/python -m pytest -p tests.conftest -p no:cacheprovider --nbval-lax \
+	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg .nbtest-$*/
+
 course: $(STAMP)
 	@for nb in $(NB); do \
 	  echo "== $$nb (full mode)"; start=$$(date +%s); \
 	  GANLAB_SMOKE=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
-	  echo "   $$(( $$(date +%s) - start )) s"; \
+	  secs=$$(( $$(date +%s) - start )); echo "   $$secs s"; \
+	  $(BIN)/python -m ganlab.course_times record "$$nb" $$secs; \
 	done
 
 # The real-browser test alone (needs: sudo apt-get install chromium chromium-driver); -s prints the screenshot's path.

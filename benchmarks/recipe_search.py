@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ganlab import data, gan, metrics, models, recipes, training  # noqa: E402
+from ganlab.classifier import get_classifier  # noqa: E402
 
 # The discriminator the leads of the recipe issue started from: twice the default's width, no dropout.
 WIDE_D = {"d_channels": (64, 128), "dropout": 0.0}
@@ -212,7 +213,7 @@ def main():
     args = parser.parse_args()
 
     mnist = data.load_mnist(verbose=False)
-    clf = metrics.get_classifier(mnist)
+    clf = get_classifier(mnist)
     real = score(mnist, clf, data.to_float(mnist.x_test))
     real.update({k: v for k, v in metrics.real_reference(mnist, N_DISTRIBUTION, classifier=clf).items()
                  if k in ("frechet_distance", "precision", "recall")})

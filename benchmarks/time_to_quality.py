@@ -22,6 +22,7 @@ import keras  # noqa: E402
 
 
 from ganlab import data, metrics, models, training  # noqa: E402
+from ganlab.classifier import get_classifier  # noqa: E402
 from ganlab.runs import make_gan  # noqa: E402
 
 CONTENDERS = {
@@ -81,7 +82,7 @@ def main():
     args = parser.parse_args()
 
     mnist = data.load_mnist(verbose=False)
-    clf = metrics.get_classifier(mnist)
+    clf = get_classifier(mnist)
     accuracy = clf.accuracy
     print(f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out "
           f"accuracy {accuracy:.1%}; {args.n:,} samples per score; cores: {config.devices()['cpu_cores']}\n")

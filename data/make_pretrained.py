@@ -7,14 +7,15 @@ Run it from the repository root after the notebooks' full runs (``make course``)
     .venv/bin/python data/make_pretrained.py classifier # only the digit classifier
 
 For each model it reads ``notebooks/runs/<run>/generator.keras``, and how it was trained from the stored notebook's
-outputs (the last progress line ``epoch E/E ... T s`` gives the epochs and seconds; the data notice the data). It
+outputs (the last progress line ``step S/S ... T s``, or ``epoch E/E ... T s``, gives the steps or epochs and the
+seconds; the data notice the data). It
 writes ``<name>.npz`` (``pretrained.save_weights``: float16, fixed zip dates, so the same weights give the same
 sha256), reloads it with ``pretrained.load_weights``, checks that 500 images change by less than 0.01, scores 500
 samples with ``metrics.evaluate`` and records it all in ``manifest.json``. Models whose run is missing keep their
 record. To add a model: one ``Entry`` in ``ganlab.pretrained.REGISTRY``, its notebook's full run, then this script.
 
 It also ships the full digit classifier that scored them (``ganlab.classifier``, trained on the MNIST sample) as
-``classifier.keras`` without optimizer state, so ``metrics.get_classifier`` loads it instead of training it on a
+``classifier.keras`` without optimizer state, so ``classifier.get_classifier`` loads it instead of training it on a
 machine whose cache is empty; its record (sha256, the cache file name it stands for, how it was trained) goes in
 the manifest too. On the full MNIST the classifier is not shipped (its cache key differs) and its record is kept.
 """
@@ -42,17 +43,18 @@ KEEP = ("n", "frechet_distance", "classifier_score", "confident", "coverage", "m
 
 
 def notebook_run(entry: pretrained.Entry) -> dict:
-    """Epochs, seconds and data of the training run stored in the entry's notebook (its last full progress line)."""
+    """Steps (or epochs), seconds and data of the run stored in the entry's notebook (its last full progress line)."""
     nb = json.loads((ROOT / "notebooks" / entry.notebook).read_text())
     text = "".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"])
                    for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-    ends = [m for m in re.finditer(r"epoch\s+(\d+)/(\d+)\s.*?([\d.]+) s\s*$", text, re.M) if m[1] == m[2]]
+    ends = [m for m in re.finditer(r"(step|epoch)\s+([\d,]+)/([\d,]+)\s.*?([\d.]+) s\s*$", text, re.M) if m[2] == m[3]]
     if not ends:
-        raise SystemExit(f"{entry.notebook} holds no finished training run (a line 'epoch E/E ... T s'): "
+        raise SystemExit(f"{entry.notebook} holds no finished training run (a line 'step S/S ... T s'): "
                          f"run it in full mode first (make course NB=notebooks/{entry.notebook})")
     if "SMOKE MODE" in text:
         raise SystemExit(f"{entry.notebook}'s stored outputs are a smoke run; store a full run first")
-    return {"epochs": int(ends[-1][1]), "seconds": float(ends[-1][3]), "sample": "MNIST sample" in text}
+    unit, count = ends[-1][1], int(ends[-1][2].replace(",", ""))
+    return {"unit": unit, "count": count, "seconds": float(ends[-1][4]), "sample": "MNIST sample" in text}
 
 
 def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
@@ -74,7 +76,8 @@ def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
     kw = entry.make_kwargs
     trained = {"notebook": entry.notebook, "run": f"notebooks/runs/{entry.run}/generator.keras",
                "data": f"{'MNIST sample' if run['sample'] else 'full MNIST'} ({len(mnist.x_train):,} training images)",
-               "epochs": run["epochs"], "steps": run["epochs"] * (len(mnist.x_train) // entry.batch_size),
+               "epochs": run["count"] if run["unit"] == "epoch" else None,
+               "steps": run["count"] * (len(mnist.x_train) // entry.batch_size) if run["unit"] == "epoch" else run["count"],
                "batch_size": entry.batch_size, "optimizer": "Adam, one per network", "lr": kw["lr"],
                "beta_1": kw["beta_1"], "ema": kw.get("ema") or None, "loss": kw["loss"], "seed": kw["seed"],
                "seconds": run["seconds"],
@@ -87,7 +90,7 @@ def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
             "metrics": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in scores.items() if k in KEEP}}
 
 
-def ship_classifier(judge: metrics.Classifier, mnist) -> dict:
+def ship_classifier(judge: classifier.Classifier, mnist) -> dict:
     """Write the judge as data/pretrained/classifier.keras, check the copy predicts the same, return its record."""
     out = pretrained.folder() / classifier.SHIPPED
     classifier.save_for_shipping(judge, out)
@@ -109,7 +112,7 @@ def main(names) -> None:
     path = pretrained.folder() / pretrained.MANIFEST
     old = json.loads(path.read_text()) if path.exists() else {}
     mnist = data.load_mnist(verbose=False)
-    judge = metrics.get_classifier(mnist)
+    judge = classifier.get_classifier(mnist)
     reference = metrics.real_reference(mnist, N, classifier=judge)
     models, shipped_classifier = dict(old.get("models", {})), old.get("classifier")
     if "classifier" in names and mnist.source == "sample" and not judge.info["smoke"]:
@@ -125,7 +128,7 @@ def main(names) -> None:
         "format": 1,
         "about": "Generators trained by the course notebooks' full runs, shipped as float16 weights; load them with "
                  "ganlab.pretrained.load(name). The digit classifier that scored them, which "
-                 "ganlab.metrics.get_classifier loads for the MNIST sample. Written by data/make_pretrained.py.",
+                 "ganlab.classifier.get_classifier loads for the MNIST sample. Written by data/make_pretrained.py.",
         "licence": "MIT (the ganlab code that trained them); trained on MNIST, CC BY-SA 3.0 (see data/README.md)",
         "metrics_of": f"{N} samples of z ~ N(0, I) from numpy.random.default_rng(0), scored by ganlab.metrics.evaluate "
                       f"with the digit classifier ({judge.info['recipe']}, {judge.accuracy:.1%} held-out accuracy)",

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train an MLP GAN, a DCGAN or a conditional DCGAN on MNIST")
     t.add_argument("model", choices=("mlp", "dcgan", "cgan"), help="which GAN (cgan: draws the digit asked for)")
     budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=_positive_int, help="total generator steps (counting resumed ones): takes "
+                        "the same time on the sample and on the full MNIST")
     budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
     budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
     t.add_argument("--batch-size", type=_positive_int, help="images per step (default: the model's recipe, 64)")
@@ -188,6 +190,7 @@ def _class_accuracy(model, classifier, n: int, seed: int) -> dict:
 
 def evaluate(args) -> int:
     from ganlab import data, metrics
+    from ganlab.classifier import get_classifier
 
     if args.samples.suffix not in (".keras", ".npy"):
         raise CLIError(f"{args.samples} is neither a generator (.keras) nor samples (.npy); pass one of those")
@@ -211,7 +214,7 @@ def evaluate(args) -> int:
                        "reference for (n held-out images, or n training images besides the n compared with)")
     if not from_npy:
         images = metrics.check_images(draw(model, n, args.seed), name=f"samples from {args.samples}")
-    classifier = metrics.get_classifier(mnist)
+    classifier = get_classifier(mnist)
     scores = metrics.evaluate(images, mnist, n, seed=args.seed, classifier=classifier)
     real = metrics.real_reference(mnist, n, seed=args.seed, classifier=classifier)
     print(f"{n:,} samples from {args.samples} and {real['images']}, each compared with {scores['compared_with']}; "

@@ -15,15 +15,8 @@ import keras
 import numpy as np
 
 from ganlab import checkpoints, checks, data, sampling
+from ganlab.gan import FREEZE_TRAP
 from ganlab.progress import finite, fmt
-
-FREEZE_TRAP = (
-    "In Keras 3 `trainable` is read when a model's training step is traced (its first fit/train_on_batch), "
-    "not when it is compiled. So the old Keras 2 recipe (compile D, set discriminator.trainable = False, then "
-    "build and compile the combined model) freezes D for good: D.train_on_batch later finds no trainable "
-    "weights and changes nothing. Keep trainable=True and let ganlab's GAN.train_step update each network "
-    "with its own optimizer on its own weights."
-)
 
 
 class TrainingDiverged(RuntimeError):
@@ -67,7 +60,10 @@ class RecordHistory(keras.callbacks.Callback):
 
 
 class FixedNoiseSnapshots(keras.callbacks.Callback):
-    """Generate images from the same noise every ``every`` epochs (and once before training) as uint8 frames."""
+    """Generate images from the same noise every ``every`` epochs (and once before training) as uint8 frames.
+
+    They come from ``gan.sampler``, what ``gan.sample`` draws with: the weight average when the GAN keeps one.
+    """
 
     def __init__(self, fixed_noise, every=1, frames=None, frame_epochs=None, include_initial=True):
         super().__init__()
@@ -78,7 +74,7 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
         self.frame_epochs = [] if frame_epochs is None else frame_epochs
 
     def snapshot(self, epoch_label: int) -> None:
-        images = sampling.run_generator(self.model.generator, self.fixed_noise)  # (N, 28, 28, 1) in [-1, 1]
+        images = sampling.run_generator(self.model.sampler, self.fixed_noise)  # (N, 28, 28, 1) in [-1, 1]
         self.frames.append(_to_uint8(images))
         self.frame_epochs.append(int(epoch_label))
 

@@ -5,8 +5,9 @@ section starts with ``SETUP_CELL``: on Colab it clones the course into ``/conten
 it (editable, so ``data/``, the MNIST sample and the pretrained generators come with it), then moves into its
 ``notebooks/`` folder; anywhere else (your machine, Binder, CI) it does nothing. It installs ganlab without its
 dependencies: Colab already has TensorFlow, Keras 3, NumPy and Matplotlib, and pip must not replace the ipywidgets
-7 and Jupyter packages Colab's front end is built for (``ganlab.widgets`` works with ipywidgets 7 and 8). Binder needs no cell: its image is
-built from ``binder/requirements.txt`` (``-e .``), so ganlab is installed before the notebook opens.
+7 and Jupyter packages Colab's front end is built for (``ganlab.widgets`` works with ipywidgets 7 and 8). Binder
+needs no cell: its image is built from ``binder/requirements.txt`` (``-e .`` at the versions of
+``requirements.lock``), so ganlab is installed before the notebook opens.
 
 ``python -m ganlab.cloud notebooks`` writes or refreshes both in every notebook; ``tests/test_cloud.py`` checks
 that each notebook holds exactly the current ones. A fork changes ``REPOSITORY`` (and pyproject's Repository URL,

@@ -226,7 +226,7 @@ def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
     """
     n_per_class = checks.positive_int(n_per_class, "n_per_class")
     if not callable(getattr(classifier, "predict", None)):
-        raise ValueError(f"classifier must have .predict(images) -> (probs, features), as metrics.get_classifier's "
+        raise ValueError(f"classifier must have .predict(images) -> (probs, features), as classifier.get_classifier's "
                          f"does; got {type(classifier).__name__}")  # fmt: skip
     asked = np.repeat(np.arange(N_CLASSES), n_per_class)
     probs = np.asarray(classifier.predict(draw(generator, asked, seed))[0])

@@ -6,7 +6,7 @@ Notebook 05 reproduces GAN failures on purpose and measures each fix the same wa
   epochs and records the digits covered, the confident rate and the class shares, so mode collapse shows up as
   a number falling over time;
 - :class:`AnnealInstanceNoise`, a callback that lowers a GAN's instance-noise std linearly to 0;
-- :func:`run_trial`, which trains one compiled GAN for a number of epochs with those traces and scores its
+- :func:`run_trial`, which trains one compiled GAN for a number of steps with those traces and scores its
   samples with ``ganlab.metrics``, returning a :class:`Trial`;
 - :func:`plot_trials`, one row per trial: D's outputs, gradient norms, coverage over time, samples.
 """
@@ -23,6 +23,7 @@ import numpy as np
 
 from ganlab import checks, data, metrics, training
 from ganlab.callbacks import TrainingDiverged
+from ganlab.classifier import get_classifier
 from ganlab.progress import fmt
 
 
@@ -81,7 +82,7 @@ class AnnealInstanceNoise(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if getattr(self.model, "noise_std", None) is None:
             raise ValueError("this GAN has no instance noise; build it with instance_noise=... "
-                             "(e.g. training.make_gan(..., instance_noise=0.1))")
+                             "(e.g. recipes.make_gan(..., instance_noise=0.1))")
 
     def on_train_batch_begin(self, batch, logs=None):
         self.model.noise_std.assign(self.std_at(int(self.model.g_optimizer.iterations.numpy())))
@@ -99,6 +100,7 @@ class Trial:
     steps: int
     seconds: float
     diverged: str | None = None
+    round_steps: int | None = None  # steps per history row (a steps= run); None: rows are epochs
 
     def summary(self) -> str:
         """One line: steps, then the Fréchet distance, confident rate, digits covered, precision and recall."""
@@ -113,26 +115,29 @@ class Trial:
         return f"Trial({self.summary()})"
 
 
-def run_trial(name, gan, mnist, epochs, *, batch_size=64, n=500, trace_n=250, every=1, seed=0, classifier=None,
-              callbacks=(), n_train=None):
-    """Train a compiled ``gan`` on ``mnist.x_train`` for ``epochs`` with a :class:`CoverageTrace`, then score it.
+def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500, trace_n=250, every=1, seed=0,
+              classifier=None, callbacks=(), n_train=None):
+    """Train a compiled ``gan`` on ``mnist.x_train`` for ``steps`` with a :class:`CoverageTrace`, then score it.
+
+    The history and the traces have a row per round of ``round_steps`` steps (``training.train``'s default if None).
 
     The data order (``seed``), the traced noise and the ``n`` scored samples are the same for every trial, so two
     trials differ only in their GAN; the coverage trace looks at the first ``trace_n`` of them every ``every``
-    epochs. ``n_train`` trains on the first n_train images only (smoke runs). A run that diverges (NaN) is
+    rounds. ``n_train`` trains on the first n_train images only (smoke runs). A run that diverges (NaN) is
     returned with ``diverged`` set and no scores.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
     if n_train is not None and (isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < batch_size):
         raise ValueError(f"n_train must be None (all images) or an int >= batch_size ({batch_size}), got {n_train!r}")
-    classifier = classifier or metrics.get_classifier(mnist)
+    classifier = classifier or get_classifier(mnist)
     z = np.random.default_rng(seed).standard_normal((n, *gan.latent_shape)).astype(np.float32)
     trace = CoverageTrace(classifier, z[:trace_n], every=every)
     dataset = data.make_dataset(mnist.x_train[:n_train], batch_size, seed=seed)
     start, diverged = time.perf_counter(), None
     try:
-        run = training.train(gan, dataset, epochs=epochs, verbose=0, callbacks=[trace, *callbacks])
+        run = training.train(gan, dataset, steps=steps, steps_per_epoch=round_steps, verbose=0,
+                             callbacks=[trace, *callbacks])  # fmt: skip
     except TrainingDiverged as error:
         run = error.run
         diverged = run.stopped_reason
@@ -143,7 +148,7 @@ def run_trial(name, gan, mnist, epochs, *, batch_size=64, n=500, trace_n=250, ev
         scores = metrics.evaluate(samples, mnist, n, seed=seed, classifier=classifier)
     else:
         samples, diverged = None, diverged or "the generator's samples are not finite"
-    return Trial(name, run.history, trace.history, samples, scores, run.step, seconds, diverged)
+    return Trial(name, run.history, trace.history, samples, scores, run.step, seconds, diverged, run.round_steps)
 
 
 def plot_trials(trials, n_images=24):
@@ -159,20 +164,21 @@ def plot_trials(trials, n_images=24):
                              gridspec_kw={"width_ratios": (1, 1, 1, 1.5)})  # fmt: skip
     for row, trial in zip(axes, trials):
         h, c = trial.history, trial.coverage
+        xlabel = f"round of {trial.round_steps} steps" if trial.round_steps else "epoch"
         ax = row[0]
         ax.plot(h.get("epoch", []), h.get("d_real", []), label="D(x)")
         ax.plot(h.get("epoch", []), h.get("d_fake", []), label="D(G(z))")
-        ax.set(ylim=(-0.03, 1.03), xlabel="epoch", title=f"{trial.name}: D's outputs")
+        ax.set(ylim=(-0.03, 1.03), xlabel=xlabel, title=f"{trial.name}: D's outputs")
         ax = row[1]
         for key, label in (("d_grad_norm", "D's gradient"), ("g_grad_norm", "G's gradient")):
             if key in h:
                 ax.plot(h["epoch"], h[key], label=label)
-        ax.set(yscale="log", xlabel="epoch", title="gradient norms (log scale)")
+        ax.set(yscale="log", xlabel=xlabel, title="gradient norms (log scale)")
         ax = row[2]
         if c.get("epoch"):
             ax.plot(c["epoch"], np.asarray(c["coverage"]) / 10, marker=".", label="digits covered / 10")
             ax.plot(c["epoch"], c["confident"], marker=".", label="confident")
-        ax.set(ylim=(-0.03, 1.03), xlabel="epoch", title="G's samples, judged by the classifier")
+        ax.set(ylim=(-0.03, 1.03), xlabel=xlabel, title="G's samples, judged by the classifier")
         for ax in row[:3]:
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:

@@ -30,11 +30,15 @@ import numpy as np
 from keras import ops
 
 from ganlab import autodiff, checks, losses, sampling
-from ganlab.callbacks import FREEZE_TRAP
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
 GRAD_NORMS = ("d_grad_norm", "g_grad_norm")  # extra metrics with track_grad_norms=True
 STEPS = ("alternating", "joint")
+FREEZE_TRAP = ("In Keras 3 `trainable` is read when a model's training step is traced (its first fit/train_on_batch), "
+               "not when it is compiled. So the old Keras 2 recipe (compile D, set discriminator.trainable = False, "
+               "then build and compile the combined model) freezes D for good: D.train_on_batch later finds no "
+               "trainable weights and changes nothing. Keep trainable=True and let ganlab's GAN.train_step update each "
+               "network with its own optimizer on its own weights.")
 
 
 def _check_network(net, label: str) -> None:

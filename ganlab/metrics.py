@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab import data
-from ganlab.classifier import Classifier, get_classifier  # noqa: F401  (re-exported: metrics is the entry point)
+from ganlab.classifier import get_classifier
 
 MIN_N = 10
 CONFIDENT = 0.9

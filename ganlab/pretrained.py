@@ -112,8 +112,10 @@ def info(name) -> dict:
 def describe(name) -> str:
     """One line: what the shipped generator is and how it was trained."""
     t = info(name)["trained"]
-    return (f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {t['epochs']} epochs ({t['steps']:,} "
-            f"steps of {t['batch_size']}) on the {t['data']}, {t['seconds']:.0f} s on a {t['machine']}")
+    length = (f"{t['epochs']} epochs ({t['steps']:,} steps of {t['batch_size']})" if t.get("epochs")
+              else f"{t['steps']:,} steps of {t['batch_size']}")  # a steps= run has no epoch count
+    return (f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {length} on the {t['data']}, "
+            f"{t['seconds']:.0f} s on a {t['machine']}")
 
 
 def build(name) -> keras.Model:

@@ -39,8 +39,10 @@ class ProgressLine(keras.callbacks.Callback):
 
     COLUMNS = (("d_loss", "d_loss"), ("g_loss", "g_loss"), ("d_real", "D(x)"), ("d_fake", "D(G(z))"))
 
-    def __init__(self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20):
+    def __init__(self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20,
+                 round_steps=None):
         super().__init__()
+        self.round_steps = round_steps  # set: epochs are rounds of this many steps, and lines count steps
         if verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.total_epochs, self.seconds, self.every, self.verbose = total_epochs, seconds, every, verbose
@@ -58,8 +60,9 @@ class ProgressLine(keras.callbacks.Callback):
         self._bar_time, self._epoch_start = 0.0, time.perf_counter()
 
     def line(self, epoch: int, logs) -> str:
-        width = len(str(self.total_epochs)) if self.total_epochs else 0
-        head = f"epoch {epoch:>{width}}/{self.total_epochs}" if self.total_epochs else f"epoch {epoch:>3}"
+        unit, scale = ("step", self.round_steps) if self.round_steps else ("epoch", 1)
+        total = self.total_epochs * scale if self.total_epochs else None
+        head = f"{unit} {epoch * scale:>{len(str(total))}}/{total}" if total else f"{unit} {epoch * scale:>3}"
         fields = [f"{label} {fmt(logs[key]):<6}" for key, label in self.COLUMNS if key in logs]  # aligned
         seconds = self.time_offset + time.perf_counter() - self._start
         return "  ".join([head, *fields, f"{fmt(seconds)} s"])

@@ -87,21 +87,21 @@ def settings_of(args) -> dict:
 
 def check_train_args(args) -> None:
     """What can be checked before TensorFlow loads."""
-    if args.epochs is None and args.seconds is None:
-        raise CLIError("say how long to train: --epochs N or --seconds S")
+    if args.steps is None and args.epochs is None and args.seconds is None:
+        raise CLIError("say how long to train: --steps N, --epochs N or --seconds S")
 
 
 def make_gan(settings: dict):
     """The compiled GAN a run's settings describe (also used by the benchmarks, so they measure the CLI's setup)."""
-    from ganlab import conditional, training
+    from ganlab import conditional, recipes
 
     common = {"lr": settings["lr"], "beta_1": settings.get("beta_1", 0.5), "ema": settings.get("ema") or 0,
               "loss": settings["loss"], "seed": settings["seed"]}
     networks = settings.get("networks") or settings["preset"]  # a preset's parameters, or its name
     if settings["model"] == "cgan":
         return conditional.make_cgan(settings["latent_dim"], preset=networks, **common)
-    return training.make_gan(settings["model"], networks, settings["latent_dim"],
-                             step=settings.get("step", "alternating"), **common)
+    return recipes.make_gan(settings["model"], networks, settings["latent_dim"],
+                            step=settings.get("step", "alternating"), **common)
 
 
 def train(args) -> int:
@@ -132,11 +132,12 @@ def _train(args, out: Path) -> int:
     g, d = gan.sampler, gan.discriminator  # the generator that draws: the weight average, if the recipe keeps one
     files.write_text(out / RUN_FILE, json.dumps(settings, indent=2))
 
-    # Smoke mode: 5 batches per epoch and at most 3 seconds.
-    epochs, seconds, steps = args.epochs, args.seconds, None
+    # Smoke mode: 5 batches per epoch (or 5 steps in all) and at most 3 seconds.
+    steps, epochs, seconds, per_epoch = args.steps, args.epochs, args.seconds, None
     if config.is_smoke():
-        seconds, steps = seconds and min(seconds, 3.0), 5
-    run = training.train(gan, dataset, epochs=epochs, seconds=seconds, steps_per_epoch=steps, out_dir=out / "checkpoints",
+        steps, seconds, per_epoch = steps and min(steps, 5), seconds and min(seconds, 3.0), None if steps else 5
+    run = training.train(gan, dataset, steps=steps, epochs=epochs, seconds=seconds, steps_per_epoch=per_epoch,
+                         out_dir=out / "checkpoints",
                          resume=args.resume, verbose=0 if args.quiet else (2 if sys.stdout.isatty() else 1),
                          n_fixed=100 if cgan else 64)  # fmt: skip
 
@@ -148,15 +149,20 @@ def _train(args, out: Path) -> int:
 
     matplotlib.use("Agg")
     fig = plotting.show_grid(gan.sample(run.fixed_noise), ncols=ncols, title=f"{settings['model']} after "
-                             f"{run.epochs_done} epochs")
+                             f"{_done(run)}")
     files.atomic_write(out / "samples.png", lambda tmp: fig.savefig(tmp, dpi=100))
-    labels = [f"epoch {e}" for e in run.frame_epochs]
+    labels = [f"step {s}" for s in run.frame_steps] if run.round_steps else [f"epoch {e}" for e in run.frame_epochs]
     if run.frames:
         plotting.save_gif(run.frames, out / "progress.gif", ncols=ncols, labels=labels)
     print(f"wrote {out}/: generator.keras, discriminator.keras, history.json, samples.png, progress.gif, "
           f"checkpoints/ ({run.epochs_done} epochs, {run.step} generator steps)")
     if run.interrupted:
         print(f"interrupted: continue with  python -m ganlab train {settings['model']} --resume --out {out} "
-              f"{'--epochs N' if args.epochs else '--seconds S'}")
+              f"{'--steps N' if args.steps else '--epochs N' if args.epochs else '--seconds S'}")
         return 130
     return 0
+
+
+def _done(run) -> str:
+    """How far a run got, in its budget's unit: "1,200 steps" or "12 epochs"."""
+    return f"{run.epochs_done * run.round_steps:,} steps" if run.round_steps else f"{run.epochs_done} epochs"

@@ -3,7 +3,7 @@
 ``gaussian_1d``, ``ring`` (the ring of 8 Gaussians) and the other ``DATASETS`` are :class:`GaussianMixture`
 objects that sample and evaluate their exact density. ``optimal_discriminator``, ``jsd`` and
 ``value_function`` are the closed forms of the minimax game on a grid; ``js_estimate`` and ``mode_shares``
-measure a generator from its samples. :class:`ToyGAN` wraps two small MLPs in ``ganlab.training.GAN`` and
+measure a generator from its samples. :class:`ToyGAN` wraps two small MLPs in ``ganlab.gan.GAN`` and
 trains them step by step (``step_d``, ``step_g``, ``train``), for the notebooks and ``ganlab.playground``.
 """
 
@@ -16,7 +16,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import autodiff, checks, losses, training
+from ganlab import autodiff, checks, gan, losses
 
 
 class GaussianMixture:
@@ -187,7 +187,7 @@ def mlp(in_dim: int, out_dim: int, hidden: int = 64, depth: int = 2, seed: int =
 
 
 class ToyGAN:
-    """Two small MLPs in a ``ganlab.training.GAN`` on toy data, trained one D or G step at a time."""
+    """Two small MLPs in a ``ganlab.gan.GAN`` on toy data, trained one D or G step at a time."""
 
     def __init__(self, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, latent_dim=2, hidden=64,
                  batch_size=128, beta_1=0.5, seed=0):  # fmt: skip
@@ -199,7 +199,7 @@ class ToyGAN:
         latent_dim, hidden = checks.positive_int(latent_dim, "latent_dim"), checks.positive_int(hidden, "hidden")
         self.generator = mlp(latent_dim, self.data.dim, hidden, seed=seed, name="generator")
         self.discriminator = mlp(self.data.dim, 1, hidden, seed=seed + 10, name="discriminator")
-        self.gan = training.GAN(self.generator, self.discriminator, seed=seed)
+        self.gan = gan.GAN(self.generator, self.discriminator, seed=seed)
         self.gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
                          g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=self.loss)  # fmt: skip
         variables = self.gan.step_variables()

@@ -2,9 +2,8 @@
 
 ``train()`` runs ``GAN.fit`` with ganlab's callbacks: snapshots, atomic checkpoints, resume, a time budget, a
 NaN guard and a compact progress line, and it turns the Jupyter stop button into a clean, resumable stop.
-The model itself lives in ``ganlab.gan`` and the course's recipes in ``ganlab.recipes``; ``training.GAN`` and
-``training.make_gan`` are the same objects,
-so notebooks can say ``training.`` for everything they train with.
+The model itself lives in ``ganlab.gan``, the course's recipes (``make_gan``) in ``ganlab.recipes`` and the
+callbacks, with the errors ``train()`` raises, in ``ganlab.callbacks``.
 """
 
 from __future__ import annotations
@@ -18,10 +17,10 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import callbacks as cb
-from ganlab import checkpoints, checks, files, progress
-from ganlab.callbacks import FREEZE_TRAP, FrozenWeightsError, TrainingDiverged  # noqa: F401  (re-exported)
-from ganlab.gan import GAN, METRICS, _check_network  # noqa: F401  (re-exported)
-from ganlab.recipes import make_gan  # noqa: F401  (re-exported)
+from ganlab import checkpoints, checks, data, files, progress
+from ganlab import live as live_module
+from ganlab.callbacks import TrainingDiverged
+from ganlab.gan import GAN, _check_network
 
 
 @dataclasses.dataclass(repr=False)
@@ -38,6 +37,12 @@ class TrainingRun:
     out_dir: Path | None = None
     fixed_noise: np.ndarray | None = None
     checkpoint: Path | None = None
+    round_steps: int | None = None  # with a steps= budget: the steps in each round (what an "epoch" is here)
+
+    @property
+    def frame_steps(self) -> list:
+        """The generator step of each frame (a steps= run; else None)."""
+        return None if self.round_steps is None else [e * self.round_steps for e in self.frame_epochs]
 
     def __repr__(self) -> str:
         last = "  ".join(f"{k} {progress.fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k))
@@ -77,14 +82,39 @@ def _check_range(images: np.ndarray, what: str) -> None:
                          "scale uint8 pixels with x / 127.5 - 1 (ganlab.data.to_float)")  # fmt: skip
 
 
+def _rounds(dataset, steps, round_steps, batch_size):
+    """A ``steps`` budget as (repeating dataset, number of rounds, steps per round)."""
+    steps = checks.positive_int(steps, "steps", "generator updates in all")
+    if round_steps is None:  # rounds of up to 100 steps that add up to exactly ``steps``
+        round_steps = steps if steps <= 100 else next(n for n in range(100, 0, -1) if steps % n == 0)
+        if round_steps < min(10, steps):
+            raise ValueError(f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
+                             "or pass steps_per_epoch=...")  # fmt: skip
+    round_steps = checks.positive_int(round_steps, "steps_per_epoch", "steps per round")
+    if steps % round_steps:
+        raise ValueError(f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
+                         f"choose steps as a multiple of {round_steps}")  # fmt: skip
+    if isinstance(dataset, np.ndarray):
+        dataset = data.make_dataset(dataset, batch_size or 32)
+    if isinstance(dataset, tf.data.Dataset) and int(dataset.cardinality()) != tf.data.INFINITE_CARDINALITY:
+        dataset = dataset.repeat()  # a step budget must never run out of data
+    return dataset, steps // round_steps, round_steps
+
+
 def _positive(value, name):
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
-def train(gan, dataset, *, epochs=None, seconds=None, out_dir=None, resume=False, fixed_noise=None, n_fixed=64,
-          snapshot_every=1, checkpoint_every=1, verbose=1, steps_per_epoch=None, callbacks=(), batch_size=None):
-    """Train ``gan`` for ``epochs`` (a total, counting resumed epochs) or for ``seconds``; return a TrainingRun.
+def train(gan, dataset, *, steps=None, epochs=None, seconds=None, out_dir=None, resume=False, fixed_noise=None,
+          n_fixed=64, snapshot_every=1, checkpoint_every=1, verbose=1, steps_per_epoch=None, callbacks=(),
+          batch_size=None, live=False):
+    """Train ``gan`` for ``steps`` generator updates, ``epochs`` or ``seconds`` (totals, counting resumed ones).
+
+    ``steps`` is the budget that does not depend on the data's size: the data repeats, and the run is cut into
+    rounds of ``steps_per_epoch`` steps (default: up to 100 that divide ``steps``), which stand in for epochs everywhere
+    (history rows, ``snapshot_every``, ``checkpoint_every``, ``epochs_done``). ``live=True`` redraws the newest
+    fixed-noise snapshot in place in Jupyter while it trains. Returns a TrainingRun.
 
     With ``out_dir`` a full checkpoint is written every ``checkpoint_every`` epochs, and ``resume=True`` continues
     from the newest one with its history, frames and fixed noise; the folder is locked for this process while it
@@ -99,11 +129,11 @@ def train(gan, dataset, *, epochs=None, seconds=None, out_dir=None, resume=False
         return _train(**kwargs)
 
 
-def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fixed, snapshot_every, checkpoint_every,
-           verbose, steps_per_epoch, callbacks, batch_size):
-    if (epochs is None) == (seconds is None):
-        raise ValueError(f"pass exactly one of epochs= (how many) or seconds= (a time budget); got epochs={epochs!r}, "
-                         f"seconds={seconds!r}")  # fmt: skip
+def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise, n_fixed, snapshot_every,
+           checkpoint_every, verbose, steps_per_epoch, callbacks, batch_size, live):
+    if sum(budget is not None for budget in (steps, epochs, seconds)) != 1:
+        raise ValueError(f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
+                         f"steps={steps!r}, epochs={epochs!r}, seconds={seconds!r}")  # fmt: skip
     if epochs is not None:
         checks.positive_int(epochs, "epochs")
     _positive(seconds, "seconds")
@@ -111,7 +141,11 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
         raise ValueError("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
     _check_network(gan.generator, "generator")  # frozen after the GAN was built?
     _check_network(gan.discriminator, "discriminator")
-    _check_data(dataset, gan, steps_per_epoch)
+    _check_data(dataset, gan, steps_per_epoch or steps)
+    unit = "epoch"
+    if steps is not None:
+        dataset, epochs, steps_per_epoch = _rounds(dataset, steps, steps_per_epoch, batch_size)
+        unit = "round"  # a steps= budget runs as rounds of steps_per_epoch steps
     if resume and out_dir is None:
         raise ValueError("resume=True needs out_dir=..., the folder that holds the run's checkpoints")
 
@@ -126,7 +160,7 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
             state = checkpoints.load_checkpoint(gan, out_dir)
             start, history, last_ckpt = state.epoch, state.history, state.path
             frames, frame_epochs, fixed_noise = state.frames, state.frame_epochs, state.fixed_noise
-            print(f"resumed from {state.path} (epoch {state.epoch}, step {state.step})", flush=True)
+            print(f"resumed from {state.path} ({unit} {state.epoch}, step {state.step})", flush=True)
         elif resume:
             print(f"no checkpoint in {out_dir} yet; starting a fresh run", flush=True)
     checks.positive_int(n_fixed, "n_fixed", "images per snapshot")
@@ -137,10 +171,11 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
         raise ValueError(f"fixed_noise must have shape (n, {gan.latent_shape}), got {fixed_noise.shape}")
 
     run = TrainingRun(history, frames, frame_epochs, epochs_done=start, step=int(gan.g_optimizer.iterations.numpy()),
-                      out_dir=out_dir, fixed_noise=fixed_noise, checkpoint=last_ckpt)  # fmt: skip
+                      out_dir=out_dir, fixed_noise=fixed_noise, checkpoint=last_ckpt,
+                      round_steps=steps_per_epoch if steps is not None else None)  # fmt: skip
     total = epochs if epochs is not None else start + 10**9
     if start >= total:
-        print(f"already trained {start} epochs (asked for {epochs}); nothing to do", flush=True)
+        print(f"already trained {start} {unit}s (asked for {epochs}); nothing to do", flush=True)
         return run
 
     # Callbacks, in the order they run at each batch and epoch end.
@@ -151,8 +186,10 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
                                        frame_epochs=run.frame_epochs)  # fmt: skip
     saver = None if out_dir is None else cb.Checkpointing(out_dir, every=checkpoint_every, history=run.history,
                                                           snapshots=snapshots)  # fmt: skip
-    printer = progress.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset)
-    chain = [guard, cb.WeightsMustChange(), budget, recorder, snapshots, saver, printer, *callbacks]
+    printer = progress.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset,
+                                    round_steps=run.round_steps)  # fmt: skip
+    picture = live_module.LivePicture(snapshots, run.round_steps) if live else None
+    chain = [guard, cb.WeightsMustChange(), budget, recorder, snapshots, picture, saver, printer, *callbacks]
 
     try:
         gan.fit(dataset, epochs=total, initial_epoch=start, verbose=0, steps_per_epoch=steps_per_epoch,
@@ -172,8 +209,8 @@ def _train(gan, dataset, *, epochs, seconds, out_dir, resume, fixed_noise, n_fix
     if run.interrupted:
         resume_hint = (f"continue with train(..., out_dir={str(out_dir)!r}, resume=True)" if out_dir
                        else "call train() again to go on from the weights in memory")  # fmt: skip
-        print(f"Interrupted in epoch {(recorder.epoch or 0) + 1} at step {run.step}; kept {run.epochs_done} "
-              f"complete epochs; {where}; {resume_hint}.", flush=True)  # fmt: skip
+        print(f"Interrupted in {unit} {(recorder.epoch or 0) + 1} at step {run.step}; kept {run.epochs_done} "
+              f"complete {unit}s; {where}; {resume_hint}.", flush=True)  # fmt: skip
     elif guard.diverged:
         run.stopped_reason = f"{guard.metric} became {guard.value} at step {guard.step} (epoch {guard.epoch})"
         then = "resume from it with train(..., resume=True)" if run.checkpoint else "train again"

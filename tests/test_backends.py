@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ganlab import checkpoints, training
+from ganlab.gan import GAN
 from tiny_models import random_dataset, tiny_discriminator, tiny_generator
 
 TESTS = Path(__file__).resolve().parent
@@ -25,9 +26,10 @@ import json, sys
 import numpy as np, keras
 sys.path.insert(0, {tests!r})
 from ganlab import checkpoints, config, training
+from ganlab.gan import GAN
 from tiny_models import random_dataset, tiny_discriminator, tiny_generator
 config.set_seed(7)
-gan = training.GAN(tiny_generator(), tiny_discriminator(dropout=0.3), seed=7, ema=0.9)
+gan = GAN(tiny_generator(), tiny_discriminator(dropout=0.3), seed=7, ema=0.9)
 gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
 checkpoints.load_checkpoint(gan, {out!r})
 with np.load({npz!r}) as saved:
@@ -42,7 +44,7 @@ print(json.dumps({{"backend": keras.backend.backend(), "diff": diff, "epochs": r
 
 def make_gan():
     config.set_seed(0)
-    gan = training.GAN(tiny_generator(), tiny_discriminator(dropout=0.3), seed=0, ema=0.9)
+    gan = GAN(tiny_generator(), tiny_discriminator(dropout=0.3), seed=0, ema=0.9)
     gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     return gan
 

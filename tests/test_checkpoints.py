@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 from ganlab import checkpoints, training
+from ganlab.gan import GAN
 from tiny_models import LATENT, tiny_discriminator, tiny_generator
 
 BATCH, N = 16, 64
@@ -25,7 +26,7 @@ STEPS = N // BATCH  # 4 steps per epoch
 
 def make_gan(seed=0, width=16, g_optimizer=None):
     config.set_seed(seed)
-    gan = training.GAN(tiny_generator(width), tiny_discriminator(dropout=0.3), seed=seed)
+    gan = GAN(tiny_generator(width), tiny_discriminator(dropout=0.3), seed=seed)
     gan.compile(keras.optimizers.Adam(1e-3), g_optimizer or keras.optimizers.Adam(1e-3))
     return gan
 
@@ -137,7 +138,7 @@ def test_resume_keeps_the_learning_rates_compiled_now(tmp_path):
     gan.fit(dataset(), epochs=1, verbose=0, shuffle=False)
     save(gan, tmp_path, 1)
     config.set_seed(0)
-    lower = training.GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
+    lower = GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
     lower.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(5e-5))
     checkpoints.load_checkpoint(lower, tmp_path)
     assert float(lower.d_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
@@ -224,7 +225,7 @@ def test_a_different_architecture_or_optimizer_is_refused_clearly(tmp_path):
         checkpoints.load_checkpoint(make_gan(width=32), tmp_path)
     with pytest.raises(ValueError, match=r"its g_optimizer has 14 variables \(Adam\), this one has 2 \(SGD\)"):
         checkpoints.load_checkpoint(make_gan(g_optimizer=keras.optimizers.SGD(0.01)), tmp_path)
-    uncompiled = training.GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
+    uncompiled = GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
     with pytest.raises(ValueError, match=r"call gan.compile\(d_optimizer=..., g_optimizer=...\) first"):
         checkpoints.load_checkpoint(uncompiled, tmp_path)
     with pytest.raises(FileNotFoundError, match="no complete checkpoint"):

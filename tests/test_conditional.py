@@ -17,7 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ganlab import conditional, data, metrics, models, sampling, training  # noqa: E402
+from ganlab import classifier, conditional, data, models, sampling, training  # noqa: E402
+from ganlab.gan import GAN  # noqa: E402
 from tiny_models import LATENT, tiny_discriminator, tiny_generator  # noqa: E402
 
 BATCH, N = 16, 64
@@ -243,7 +244,7 @@ def test_train_snapshots_show_the_default_labels_and_resume_matches_a_straight_r
 
 def test_make_cgan_is_compiled_and_seeded():
     a, b = conditional.make_cgan(16, seed=3), conditional.make_cgan(16, seed=3)
-    assert isinstance(a, training.GAN) and a.loss_fn.name == "non_saturating" and a.latent_dim == 16
+    assert isinstance(a, GAN) and a.loss_fn.name == "non_saturating" and a.latent_dim == 16
     np.testing.assert_array_equal(a.generate(4, seed=0), b.generate(4, seed=0))
     np.testing.assert_array_equal(a.generate(4, labels=3, seed=0), conditional.draw(a, [3, 3, 3, 3], seed=0))
 
@@ -281,7 +282,7 @@ def test_class_accuracy_against_a_generator_whose_classes_are_known():
 
 def test_class_accuracy_with_the_real_classifier_on_real_digits():
     mnist = data.load_mnist(verbose=False)
-    judge = metrics.get_classifier(mnist, verbose=False)
+    judge = classifier.get_classifier(mnist, verbose=False)
     first = np.array([np.flatnonzero(mnist.y_test == k)[0] for k in range(10)])  # a real image of each digit
     real = data.to_float(mnist.x_test[first])[..., 0]
     right = conditional.class_accuracy(lookup_generator(real), judge, n_per_class=2)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-from ganlab import autodiff, data, diagnostics, losses, metrics, training
+from ganlab import autodiff, data, diagnostics, losses, metrics, recipes, training
+from ganlab.gan import GAN, METRICS
 from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
 
 BATCH = 16
@@ -16,7 +17,7 @@ BATCH = 16
 
 def make_gan(loss="non_saturating", seed=0, generator=None, discriminator=None, **kwargs):
     config.set_seed(seed)
-    gan = training.GAN(generator or tiny_generator(), discriminator or tiny_discriminator(), seed=seed, **kwargs)
+    gan = GAN(generator or tiny_generator(), discriminator or tiny_discriminator(), seed=seed, **kwargs)
     gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), loss=loss)
     return gan
 
@@ -194,9 +195,9 @@ def test_gradient_norms_match_a_norm_computed_by_hand():
 
 
 def test_gradient_norms_are_opt_in_extra_history_keys():
-    assert [m.name for m in make_gan().metrics] == list(training.METRICS)
+    assert [m.name for m in make_gan().metrics] == list(METRICS)
     gan = make_gan(track_grad_norms=True)
-    assert [m.name for m in gan.metrics] == [*training.METRICS, "d_grad_norm", "g_grad_norm"]
+    assert [m.name for m in gan.metrics] == [*METRICS, "d_grad_norm", "g_grad_norm"]
     run = training.train(gan, dataset(), epochs=2, verbose=0)
     assert len(run.history["d_grad_norm"]) == 2 and min(run.history["g_grad_norm"]) > 0
     with pytest.raises(ValueError, match="track_grad_norms"):
@@ -207,14 +208,14 @@ def test_gradient_norms_are_opt_in_extra_history_keys():
 
 
 def test_make_gan_sets_each_networks_learning_rate_and_options():
-    gan = training.make_gan("mlp", latent_dim=8, lr=1e-4, d_lr=3e-3, n_critic=2, spectral_norm=True,
-                            instance_noise=0.1, track_grad_norms=True)  # fmt: skip
+    gan = recipes.make_gan("mlp", latent_dim=8, lr=1e-4, d_lr=3e-3, n_critic=2, spectral_norm=True,
+                           instance_noise=0.1, track_grad_norms=True)  # fmt: skip
     assert float(gan.d_optimizer.learning_rate.numpy()) == pytest.approx(3e-3)
     assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
     assert gan.n_critic == 2 and gan.track_grad_norms and float(gan.noise_std.numpy()) == pytest.approx(0.1)
     wrapped = [layer for layer in gan.discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
     assert len(wrapped) == 3  # two hidden Dense layers and the logit layer
-    plain = training.make_gan("mlp", latent_dim=8)
+    plain = recipes.make_gan("mlp", latent_dim=8)
     assert plain.noise_std is None and not plain.track_grad_norms
     assert float(plain.d_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
 
@@ -253,7 +254,7 @@ def test_coverage_trace_records_the_classifiers_view_every_few_epochs():
 def test_run_trial_trains_traces_and_scores_the_same_samples():
     mnist = data.load_mnist(verbose=False)
     gan = make_gan(track_grad_norms=True)
-    trial = diagnostics.run_trial("tiny", gan, mnist, 1, batch_size=256, n=50, trace_n=20, seed=3,
+    trial = diagnostics.run_trial("tiny", gan, mnist, 10, round_steps=5, batch_size=256, n=50, trace_n=20, seed=3,
                                   classifier=PixelJudge())  # fmt: skip
     z = np.random.default_rng(3).standard_normal((50, LATENT)).astype("float32")
     np.testing.assert_array_equal(trial.samples, gan.sample(z))
@@ -261,11 +262,11 @@ def test_run_trial_trains_traces_and_scores_the_same_samples():
     assert trial.coverage["confident"][-1] == metrics.confident_rate(probs)
     expected = metrics.evaluate(trial.samples, mnist, 50, seed=3, classifier=PixelJudge())
     assert trial.scores["frechet_distance"] == pytest.approx(expected["frechet_distance"])
-    assert trial.steps == len(mnist.x_train) // 256 and trial.coverage["epoch"] == [0, 1]
-    assert trial.history["epoch"] == [1] and "d_grad_norm" in trial.history and trial.diverged is None
+    assert trial.steps == 10 and trial.round_steps == 5 and trial.coverage["epoch"] == [0, 1, 2]
+    assert trial.history["epoch"] == [1, 2] and "d_grad_norm" in trial.history and trial.diverged is None
     assert trial.summary().startswith(f"tiny: {trial.steps} G steps; Fréchet ")
     fig = diagnostics.plot_trials([trial, trial])
-    assert len(fig.axes) == 8
+    assert len(fig.axes) == 8 and fig.axes[0].get_xlabel() == "round of 5 steps"
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), trial.history["d_real"])
     np.testing.assert_allclose(fig.axes[2].lines[0].get_ydata(), np.array(trial.coverage["coverage"]) / 10)
     # A trial without gradient norms or a coverage trace (e.g. built by hand) says so instead of plotting nothing.

@@ -32,7 +32,7 @@ def mnist():
 def clf(mnist):
     """The smoke-mode classifier (60 steps, about 94% on the sample's held-out images), trained once."""
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        model = metrics.get_classifier(mnist)
+        model = classifier.get_classifier(mnist)
     model.printed = printed.getvalue()
     return model
 
@@ -208,7 +208,7 @@ def test_cache_round_trip_trains_once(mnist, clf, cache, monkeypatch, capsys):
         raise AssertionError("trained again instead of loading the cache")
 
     monkeypatch.setattr(classifier, "_train", refuse)
-    loaded = metrics.get_classifier(mnist)
+    loaded = classifier.get_classifier(mnist)
     assert capsys.readouterr().out == "" and loaded is not clf
     x = data.to_float(mnist.x_test[:8])
     np.testing.assert_allclose(loaded.predict(x)[1], clf.predict(x)[1], atol=1e-5)
@@ -220,7 +220,7 @@ def test_a_damaged_cache_file_is_retrained(mnist, tmp_path, monkeypatch):
     monkeypatch.setattr(classifier, "_train", lambda mnist, steps: classifier.build_model())
     path = classifier.cache_path(mnist, steps=2)
     path.write_bytes(b"half a file")
-    assert metrics.get_classifier(mnist, steps=2, verbose=False).info["steps"] == 2
+    assert classifier.get_classifier(mnist, steps=2, verbose=False).info["steps"] == 2
     assert path.stat().st_size > 1000 and path.with_suffix(".json").is_file()
 
 

@@ -73,6 +73,15 @@ def test_every_dependency_is_pinned_in_the_lock_and_make_installs_with_it():
     assert "$(STAMP): pyproject.toml requirements.lock" in makefile  # a new lock re-installs
 
 
+def test_binder_installs_with_the_lock():
+    requirements = ROOT / "binder" / "requirements.txt"
+    named = re.findall(r"^(?:-c|--constraint)[ =]?\s*(\S+)", requirements.read_text(), flags=re.MULTILINE)
+    assert len(named) == 1, f"binder/requirements.txt should say -c ../requirements.lock once, got {named}"
+    lock_file = (requirements.parent / named[0]).resolve()  # pip reads a -c path relative to the file it is in
+    assert lock_file == ROOT / "requirements.lock", f"-c {named[0]} names {lock_file}, not the lock"
+    assert lock_file.is_file()
+
+
 def test_the_environment_running_the_tests_is_the_locked_one():
     from importlib.metadata import version
 

@@ -55,10 +55,6 @@ def test_the_conditional_gan_takes_the_dcgan_recipe():
         conditional.ConditionalGAN(cgan.generator, cgan.discriminator, step="joint")
 
 
-def test_training_make_gan_is_the_recipes_one():
-    assert training.make_gan is recipes.make_gan
-
-
 def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "ganlab", "train", "dcgan", "--seconds", "2", "--out", str(out), "--quiet"]
@@ -70,7 +66,7 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     assert models.dcgan_config(settings["networks"]) == models.dcgan_config("default")
     # generator.keras is what the GAN's sampler draws with (the weight average, when the recipe keeps one).
     saved = keras.models.load_model(out / "generator.keras", compile=False)
-    gan = training.make_gan("dcgan")
+    gan = recipes.make_gan("dcgan")
     checkpoints.load_checkpoint(gan, out / "checkpoints")
     z = np.random.default_rng(0).standard_normal((4, r["latent_dim"])).astype("float32")
     np.testing.assert_allclose(saved.predict(z, verbose=0), gan.sample(z), atol=1e-6)
@@ -78,8 +74,8 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     # A run from before the recipe search (its run.json has no beta_1, ema or step) resumes as it was trained.
     old_dir = tmp_path / "old"
     # It also trained the default preset's old discriminator (dropout, no batch norm).
-    old = training.make_gan("dcgan", models.PRE_SEARCH_DEFAULT, latent_dim=100, lr=2e-4, beta_1=0.5, ema=0,
-                            step="alternating")
+    old = recipes.make_gan("dcgan", models.PRE_SEARCH_DEFAULT, latent_dim=100, lr=2e-4, beta_1=0.5, ema=0,
+                           step="alternating")
     images = data.to_float(data.load_mnist(verbose=False).x_train[:128])
     training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
     (old_dir / "run.json").write_text(json.dumps({"model": "dcgan", "preset": "default", "latent_dim": 100,
