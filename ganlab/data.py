@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from ganlab import checks, config
 
 SOURCE_ENV = "GANLAB_DATA"
 DATA_DIR_ENV = "GANLAB_DATA_DIR"
-SOURCES = ("auto", "full", "sample")
+SOURCES = ("auto", "full", "sample", "standin")  # standin: Fashion-MNIST in MNIST's place, to time full-size runs
 
 MNIST_FILE = "mnist.npz"
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -61,7 +61,7 @@ class ImageData:
     x_test: np.ndarray
     y_test: np.ndarray
     name: str  # "MNIST" or "Fashion-MNIST"
-    source: str  # "full" or "sample"
+    source: str  # "full", "sample" or "standin" (Fashion-MNIST standing in for the full MNIST)
     path: str  # the file it was read from, relative to the data folder's parent where possible
     note: str  # why this source was used
     class_names: tuple[str, ...] = tuple(str(d) for d in range(10))
@@ -163,6 +163,13 @@ def load_mnist(source: str | None = None, *, allow_download: bool = True, verbos
     asked = "source 'full'" if source is not None else f"{SOURCE_ENV}=full"  # how the caller asked, for messages
     source = _resolve_source(source)
     folder = data_dir()
+    if source == "standin":  # a real 60,000-image set of MNIST's shape, for measuring what full-size data costs
+        fashion = load_fashion_mnist(allow_download=allow_download, verbose=False)
+        note = (f"STAND-IN ({SOURCE_ENV}=standin): {fashion.name}'s {len(fashion.x_train):,} training images in MNIST's "
+                "place, to time a full-size run; the pictures and scores are of clothes, not digits.")
+        if verbose:
+            print(note)
+        return replace(fashion, source="standin", note=note)
     if source in ("auto", "full"):
         try:
             path, note = _full_mnist(folder, allow_download)

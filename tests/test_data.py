@@ -150,6 +150,21 @@ def test_fashion_mnist_reads_debian_idx_files(tmp_path, monkeypatch):
     assert d.class_names[d.y_train[0]] == "Ankle boot"
 
 
+def test_the_standin_source_is_fashion_mnist_and_says_so(tmp_path, monkeypatch, capsys):
+    images = np.zeros((2, 28, 28), np.uint8)
+    for key, name in data.FASHION_PARTS.items():
+        arr = images if key.startswith("x") else np.array([1, 2], np.uint8)
+        header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
+        with gzip.open(tmp_path / name, "wb") as f:
+            f.write(header + arr.tobytes())
+    monkeypatch.setattr(data, "FASHION_DEBIAN_DIR", tmp_path)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "empty"))
+    monkeypatch.setenv(data.SOURCE_ENV, "standin")
+    d = data.load_mnist()
+    assert d.source == "standin" and d.name == "Fashion-MNIST" and d.x_train.shape == (2, 28, 28)
+    assert capsys.readouterr().out.startswith("STAND-IN (GANLAB_DATA=standin): Fashion-MNIST's 2 training images")
+
+
 def test_scaling_round_trip_is_exact():
     x = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
     f = data.to_float(x)
