@@ -71,7 +71,7 @@ notebooks: $(STAMP)
 notebooks-on-%: $(BACKENDS_STAMP)
 	rm -rf .nbtest-$* && mkdir -p .nbtest-$* && cp $(NOTEBOOKS) .nbtest-$*/
 	KERAS_BACKEND=$* GANLAB_SMOKE=1 $(BIN)/python -m pytest -p tests.conftest -p no:cacheprovider --nbval-lax \
-	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg .nbtest-$*/
+	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize_backends.cfg .nbtest-$*/
 
 course: $(STAMP)
 	@for nb in $(NB); do \
