@@ -270,6 +270,7 @@ def test_train_records_history_and_frames():
 
 def test_seconds_budget_stops_at_the_end_of_a_batch():
     gan = make_gan()
+    training.train(gan, dataset(), epochs=1, steps_per_epoch=1, verbose=0)  # compile the step first (JAX: seconds)
     run = training.train(gan, dataset().repeat(), seconds=1.5, steps_per_epoch=10**6, verbose=0)
     assert "time budget of 1.50 s spent in epoch 1 (partial epoch)" == run.stopped_reason
     assert run.epochs_done == 1 and 0 < run.step < 10**6
