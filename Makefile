@@ -18,7 +18,7 @@ LAB_DIR ?= notebooks
 # JupyterLab refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help lab test unit notebooks course gpu clean-venv browser-test student lock
+.PHONY: help lab test unit notebooks course gpu clean-venv browser-test student answers lock
 
 help:
 	@echo "make lab     - set up .venv if needed and open JupyterLab on notebooks/"
@@ -30,6 +30,8 @@ help:
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
 	@echo "make lock    - update requirements.lock (the pinned versions) to the newest that pyproject.toml allows"
 	@echo "make student - write student/: the notebooks without exercise solutions, to hand out"
+	@echo "make answers - run the instructor's answer key (docs/answers/*.md) in full mode; in seconds:"
+	@echo "               make answers GANLAB_SMOKE=1; one file: make answers ANSWERS=docs/answers/02_mlp_gan_mnist.md"
 	@echo "make browser-test - only the headless-Chromium test of notebook 01's playground (part of make test)"
 
 # Create or update the environment whenever pyproject.toml changes.
@@ -89,6 +91,10 @@ browser-test: $(STAMP)
 # The student edition: every ### BEGIN/END SOLUTION region replaced by raise NotImplementedError (ganlab/student.py).
 student: $(STAMP)
 	$(BIN)/python -m ganlab.student notebooks student
+
+# The instructor's worked answers to the open exercises (ganlab/answer_key.py): full mode unless GANLAB_SMOKE=1.
+answers: $(STAMP)
+	GANLAB_SMOKE=$${GANLAB_SMOKE:-0} $(BIN)/python -m ganlab.answer_key $(ANSWERS)
 
 gpu: $(STAMP)
 	$(BIN)/python -m pip install -e ".[test,gpu]" -c requirements.lock

@@ -88,6 +88,18 @@ def _net(generator) -> keras.Model:
     return net
 
 
+def matching_d_loss(loss_fn, discriminator, real, labels, fake, fake_labels, wrong_labels=None):
+    """D's loss on (real, its label) as real and (fake, its label) as fake, and with ``wrong_labels`` (real, wrong
+    label) as fake too, the fakes and the wrong pairs judged as one batch of 2B; returns ``(loss, (real_logits,
+    fake_logits))``. ``loss_fn`` is a ``losses.GANLoss``; notebook 06's exercise 06.1 writes this for its loss."""
+    real_logits = discriminator([real, labels], training=True)  # (B, 1)
+    fake_logits = discriminator([fake, fake_labels], training=True)  # (B, 1)
+    rejected = fake_logits
+    if wrong_labels is not None:  # (real image, a wrong label) is fake too, so D must check the label
+        rejected = ops.concatenate([fake_logits, discriminator([real, wrong_labels], training=True)])  # (2B, 1)
+    return loss_fn.d_loss(real_logits, rejected), (real_logits, fake_logits)
+
+
 class ConditionalGAN(GAN):
     """A conditional GAN trained by ``fit()`` on (images, labels) batches (real = 1, D outputs logits)."""
 
@@ -142,12 +154,8 @@ class ConditionalGAN(GAN):
             wrong = (labels + self._random_labels(batch_size, low=1)) % N_CLASSES  # (B,), never the true one
 
         def d_loss_fn():
-            real_logits = self.discriminator([real, labels], training=True)  # (B, 1)
-            fake_logits = self.discriminator([fake, fake_labels], training=True)  # (B, 1)
-            rejected = fake_logits
-            if self.mismatch:
-                rejected = ops.concatenate([fake_logits, self.discriminator([real, wrong], training=True)])  # (2B, 1)
-            return self.loss_fn.d_loss(real_logits, rejected), (real_logits, fake_logits)
+            return matching_d_loss(self.loss_fn, self.discriminator, real, labels, fake, fake_labels,
+                                   wrong if self.mismatch else None)
 
         d_vars = self.discriminator.trainable_weights
         d_loss, (real_logits, fake_logits), grads = autodiff.value_and_grad(d_loss_fn, d_vars)

@@ -123,7 +123,8 @@ def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500
 
     The data order (``seed``), the traced noise and the ``n`` scored samples are the same for every trial, so two
     trials differ only in their GAN; the coverage trace looks at the first ``trace_n`` of them every ``every``
-    rounds. ``n_train`` trains on the first n_train images only (smoke runs). A run that diverges (NaN) is
+    rounds. A GAN with ``fresh_batches`` gets ``n_critic`` batches per step. ``n_train`` trains on the first
+    n_train images only (smoke runs). A run that diverges (NaN) is
     returned with ``diverged`` set and no scores.
     """
     if not isinstance(name, str) or not name:
@@ -133,7 +134,8 @@ def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500
     classifier = classifier or get_classifier(mnist)
     z = np.random.default_rng(seed).standard_normal((n, *gan.latent_shape)).astype(np.float32)
     trace = CoverageTrace(classifier, z[:trace_n], every=every)
-    dataset = data.make_dataset(mnist.x_train[:n_train], batch_size, seed=seed)
+    per_step = batch_size * (gan.n_critic if getattr(gan, "fresh_batches", False) else 1)  # a batch per critic step
+    dataset = data.make_dataset(mnist.x_train[:n_train], per_step, seed=seed)
     start, diverged = time.perf_counter(), None
     try:
         run = training.train(gan, dataset, steps=steps, steps_per_epoch=round_steps, verbose=0,

@@ -58,9 +58,13 @@ class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
     def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, *, instance_noise=None,
-                 track_grad_norms=False, ema=None, step="alternating", **kwargs):
+                 track_grad_norms=False, ema=None, step="alternating", fresh_batches=False, **kwargs):
         super().__init__(**kwargs)
         checks.positive_int(n_critic, "n_critic", "D updates per G update")
+        if not isinstance(fresh_batches, bool):
+            raise ValueError(f"fresh_batches must be True or False, got {fresh_batches!r}")
+        # WGAN-GP's Algorithm 1: each critic step on its own real batch; a batch then holds n_critic of them.
+        self.fresh_batches = fresh_batches
         self.check_networks(generator, discriminator, latent_dim)
         self.generator, self.discriminator, self.n_critic = generator, discriminator, n_critic
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -282,9 +286,10 @@ class GAN(keras.Model):
         if self.step_kind == "joint":
             self.joint_step(real)
         else:
-            for _ in range(self.n_critic):
-                self.d_step(real)  # same real batch, fresh noise each time
-            self.g_step(ops.shape(real)[0])
+            batch_size = ops.shape(real)[0] // (self.n_critic if self.fresh_batches else 1)
+            for i in range(self.n_critic):  # fresh noise each time; a fresh real batch too with fresh_batches
+                self.d_step(real[i * batch_size:(i + 1) * batch_size] if self.fresh_batches else real)
+            self.g_step(batch_size)
         self.update_ema()
         return {m.name: m.result() for m in self.metrics}
 

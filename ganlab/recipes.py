@@ -41,13 +41,14 @@ def recipe(kind="dcgan", preset="default") -> dict:
 
 def make_gan(kind="dcgan", preset="default", latent_dim=None, *, lr=None, beta_1=None, ema=None, step=None,
              loss="non_saturating", seed=42, d_lr=None, g_lr=None, n_critic=1, spectral_norm=False,
-             instance_noise=None, track_grad_norms=False) -> GAN:
+             instance_noise=None, track_grad_norms=False, beta_2=0.999, fresh_batches=False) -> GAN:
     """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network.
 
     Every setting left at None comes from ``recipe(kind, preset)``; ``ema=0`` turns the weight average off. A
     gradient-penalty loss or ``n_critic`` > 1 needs the alternating step, so that is the default step for them.
     ``d_lr`` / ``g_lr`` override ``lr`` for one network; ``spectral_norm`` wraps D's layers in spectral
-    normalization; ``n_critic``, ``instance_noise`` and ``track_grad_norms`` go to :class:`ganlab.gan.GAN`.
+    normalization; ``beta_2`` is both Adams' (WGAN-GP: ``beta_1=0, beta_2=0.9``); ``n_critic``, ``fresh_batches``
+    (a real batch per critic step), ``instance_noise`` and ``track_grad_norms`` go to :class:`ganlab.gan.GAN`.
     """
     r = recipe(kind, preset)
     latent_dim = r["latent_dim"] if latent_dim is None else latent_dim
@@ -57,8 +58,9 @@ def make_gan(kind="dcgan", preset="default", latent_dim=None, *, lr=None, beta_1
         step = "alternating" if n_critic != 1 or losses.get(loss).gp_weight > 0 else r["step"]
     config.set_seed(seed)
     gan = GAN(*models.build_pair(kind, preset, latent_dim, spectral_norm=spectral_norm), n_critic=n_critic, seed=seed,
-              instance_noise=instance_noise, track_grad_norms=track_grad_norms, ema=ema, step=step)  # fmt: skip
+              instance_noise=instance_noise, track_grad_norms=track_grad_norms, ema=ema, step=step,
+              fresh_batches=fresh_batches)  # fmt: skip
     d_lr, g_lr = (lr if d_lr is None else d_lr), (lr if g_lr is None else g_lr)
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=loss)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
+                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2), loss=loss)
     return gan

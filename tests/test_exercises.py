@@ -3,64 +3,100 @@ student edition holds no solution."""
 
 from __future__ import annotations
 
+import ast
 import json
+import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-from ganlab import exercises, student
+from keras import ops
+
+from ganlab import exercise_values, exercises, gan_exercises, grading, student
+
+sys.path.insert(0, str(Path(__file__).parent))
+import exercise_solutions  # noqa: E402  (the instructor's reference solutions, beside this file)
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-# Reference answers, written independently of the checks' own references.
-SOLUTIONS = {
-    "00.1": lambda x: (x.astype(np.float32) / 127.5 - 1)[..., None],
-    "00.2": lambda images, labels: np.array([np.count_nonzero(images[labels == d]) / images[labels == d].size
-                                             for d in range(10)]),
-    "01.1": lambda l: (-1 / (1 + np.exp(-l)), -1 / (1 + np.exp(l))),
-    "01.2": lambda p, q: sum(0.5 * a * np.log(a / ((a + b) / 2)) for a, b in zip(p, q) if a > 0)
-    + sum(0.5 * b * np.log(b / ((a + b) / 2)) for a, b in zip(p, q) if b > 0),
-    "02.1": lambda l: float(np.mean(-np.logaddexp(0.0, l))),
-    "02.2": lambda w: sum(a * b + b for a, b in zip(w[:-1], w[1:])),
-    "03.1": lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k,
-    "03.2": lambda k, s, n: np.convolve(np.kron(np.ones(n), np.eye(s)[0])[: (n - 1) * s + 1], np.ones(k)),
-    "04.1": lambda probs, t: float((probs.max(1) > t).mean()),
-    "04.2": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + s1**2 + s2**2 - 2 * s1 * s2,
-    "05.1": lambda r, f, s: np.mean(s * np.logaddexp(0, -r) + (1 - s) * np.logaddexp(0, r)) + np.mean(
-        np.logaddexp(0, f)),
-    "05.2": lambda r, f: np.mean(f) - np.mean(r),
-    "06.1": lambda y, k: (y[:, None] == np.arange(k)).astype(float),
-    "06.2": lambda asked, drawn: np.array([(drawn[asked == d] == d).mean() for d in range(10)]),
-    "07.1": lambda z0, z1, t: _slerp(z0, z1, t),
-    "07.2": lambda z, s: z[s >= np.median(s)].mean(0) - z[s < np.median(s)].mean(0),
-}
+SOLUTIONS, MISTAKES = exercise_solutions.SOLUTIONS, exercise_solutions.MISTAKES
 
 
-def _slerp(z0, z1, t):
-    omega = np.arccos(np.clip(z0 @ z1 / np.linalg.norm(z0) / np.linalg.norm(z1), -1, 1))
-    return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+def _answers(exercise_id):
+    """The solution as the arguments of exercises.check: GAN exercises take a tuple of functions."""
+    solution = SOLUTIONS[exercise_id]
+    return solution if isinstance(solution, tuple) else (solution,)
 
 
 def test_every_check_has_a_reference_solution():
-    assert set(SOLUTIONS) == set(exercises.CHECKS)
+    assert set(SOLUTIONS) == set(grading.CHECKS)
+    assert set(MISTAKES) == {"02.1", "05.1", "06.1"}
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.CHECKS))
+def test_stored_values_are_what_the_solutions_give():
+    """ganlab/exercise_values.py is up to date: rerun python tests/exercise_solutions.py after changing a check."""
+    stored, now = exercise_values.VALUES, exercise_solutions.values()
+    assert stored.keys() == now.keys()
+    for exercise_id in now:
+        assert stored[exercise_id].keys() == now[exercise_id].keys(), exercise_id
+        for key, value in now[exercise_id].items():
+            _assert_close(stored[exercise_id][key], value, f"{exercise_id} {key}")
+
+
+def _assert_close(stored, now, where):
+    if isinstance(now, list):
+        assert isinstance(stored, list) and len(stored) == len(now), where
+        for a, b in zip(stored, now):
+            _assert_close(a, b, where)
+    else:
+        np.testing.assert_allclose(stored, now, rtol=1e-4, atol=1e-5, err_msg=where)
+
+
+@pytest.mark.parametrize("exercise_id, mistake", [(e, m) for e, ms in MISTAKES.items() for m in ms])
+def test_a_gan_exercise_names_each_planted_mistake(exercise_id, mistake):
+    """Every planted wrong answer (a flipped sign, a missing term, ...) fails, with the sentence for that mistake."""
+    result = exercises.check(exercise_id, *MISTAKES[exercise_id][mistake])
+    assert not result and exercises.results[exercise_id] is False
+    explanations = {"02.1": {**{f"d:{k}": v for k, v in gan_exercises.D_MISTAKES.items()},
+                             **{f"g:{k}": v for k, v in gan_exercises.G_MISTAKES.items()}},
+                    "05.1": {f"gp:{k}": v for k, v in gan_exercises.GP_MISTAKES.items()},
+                    "06.1": {f"loss:{k}": v for k, v in gan_exercises.CD_MISTAKES.items()}}[exercise_id]
+    assert explanations[mistake] in result.message
+
+
+def test_a_gan_exercise_fails_when_its_training_run_does_not_learn():
+    """Right values are not enough: the check's training run must learn with the student's function."""
+    d_loss, g_loss = SOLUTIONS["02.1"]
+    calls = {"n": 0}
+
+    def g_right_once(fake_logits):  # right on the check's fixed logits, then the wrong sign inside training
+        calls["n"] += 1
+        return g_loss(fake_logits) if calls["n"] == 1 else -g_loss(fake_logits)
+
+    result = exercises.check("02.1", d_loss, g_right_once)
+    assert not result and "did not learn" in result.message, result.message
+
+
+def test_a_gan_exercise_needs_both_of_its_functions():
+    assert "pass both functions" in exercises.check("02.1", SOLUTIONS["02.1"][0]).message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(grading.CHECKS))
 def test_check_passes_on_a_solution_and_fails_on_the_blank(exercise_id):
-    assert exercises.check(exercise_id, SOLUTIONS[exercise_id])
+    assert exercises.check(exercise_id, *_answers(exercise_id))
     assert exercises.results[exercise_id] is True
 
     def blank(*args):
         raise NotImplementedError("your code here")
 
-    result = exercises.check(exercise_id, blank)
+    result = exercises.check(exercise_id, *[blank] * len(_answers(exercise_id)))
     assert not result and "not answered yet" in repr(result)
     assert exercises.results[exercise_id] is False
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.CHECKS))
+@pytest.mark.parametrize("exercise_id", sorted(set(grading.CHECKS) - set(MISTAKES)))
 def test_check_fails_on_a_wrong_answer_without_raising(exercise_id):
     def wrong(*args):
         got = SOLUTIONS[exercise_id](*args)
@@ -84,7 +120,7 @@ def test_check_reports_student_errors_and_bad_answers():
 
 def test_a_wrong_shape_is_named():
     result = exercises.check("00.1", lambda x: x.astype(np.float32) / 127.5 - 1)  # forgot the channel axis
-    assert "shape (5, 28, 28), expected (5, 28, 28, 1)" in result.message
+    assert "shape (3, 4, 4), expected (3, 4, 4, 1)" in result.message
     assert "float32" in exercises.check("00.1", lambda x: x[..., None] / 127.5 - 1).message
 
 
@@ -142,7 +178,7 @@ def test_every_notebook_has_checked_exercises_and_every_check_is_used_once():
         assert cells, f"{path.name} has no checked exercise (a cell with {student.BEGIN})"
         used += [_exercise_id(c.source) for c in cells]
         assert all(_exercise_id(c.source).startswith(path.name[:2] + ".") for c in cells), path.name
-    assert sorted(used) == sorted(exercises.CHECKS)
+    assert sorted(used) == sorted(grading.CHECKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
@@ -180,3 +216,51 @@ def test_student_command(tmp_path, capsys):
     assert f"wrote {len(NOTEBOOKS)} student notebooks" in capsys.readouterr().out
     assert student.main([str(tmp_path / "empty"), str(tmp_path / "x")]) == 2
     assert "no notebooks named NN_*.ipynb" in capsys.readouterr().err
+
+
+CHECK_MODULES = ("exercises", "grading", "gan_exercises", "exercise_values")  # what a check cell imports
+
+
+def _solution_lines(nb, only=None):
+    """The code lines of every solution region (of the exercises ``only``, if given), comments and very short lines
+    left out, normalised."""
+    lines = set()
+    for cell in _solution_cells(nb):
+        if only is not None and _exercise_id(cell.source) not in only:
+            continue
+        for region in cell.source.split(student.BEGIN)[1:]:
+            for line in region.split(student.END)[0].splitlines():
+                code = line.split("#")[0].strip()
+                if len(code) >= 12:
+                    lines.add(" ".join(code.split()))
+    return lines
+
+
+def test_the_student_edition_and_the_checks_leak_no_reference_answer(tmp_path):
+    """No solution line of a GAN exercise is anywhere in the student's notebooks, no solution line of any exercise
+    is in the modules the checks import, and the checks' stored values are plain numbers (no code). (The recall
+    exercises' answers may be worked out from the cells above them: that is what they ask for.)"""
+    student.write_edition(NOTEBOOKS[0].parent, tmp_path)
+    package = Path(exercises.__file__).parent
+    check_sources = {name: " ".join((package / f"{name}.py").read_text().split()) for name in CHECK_MODULES}
+    for path in NOTEBOOKS:
+        handout = " ".join((tmp_path / path.name).read_text().replace("\\n", " ").split())
+        nb = nbformat.read(path, as_version=4)
+        for line in _solution_lines(nb, only=MISTAKES):
+            assert json.dumps(line)[1:-1] not in handout, f"the student's {path.name} holds {line!r}"
+        for line in _solution_lines(nb):
+            for name, text in check_sources.items():
+                assert line not in text, f"ganlab/{name}.py holds the solution line {line!r} of {path.name}"
+    tree = ast.parse((package / "exercise_values.py").read_text())
+    values = [node for node in tree.body if isinstance(node, ast.Assign)]
+    assert len(values) == 1 and isinstance(ast.literal_eval(values[0].value), dict)  # numbers, no code
+
+
+def test_the_leak_test_catches_a_planted_leak(tmp_path):
+    nb = nbformat.read(NOTEBOOKS[2], as_version=4)
+    lines = _solution_lines(nb)
+    assert "return ops.mean(ops.softplus(-fake_logits))" in lines
+    leaky = student.student_notebook(nb)
+    leaky.cells.append(nbformat.v4.new_code_cell("def g(f):\n    return ops.mean(ops.softplus(-fake_logits))"))
+    text = " ".join(nbformat.writes(leaky).replace("\\n", " ").split())
+    assert any(json.dumps(line)[1:-1] in text for line in lines)

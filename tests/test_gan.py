@@ -147,3 +147,22 @@ def test_conditional_gan_is_built_by_gan_init_and_can_average():
     z = np.zeros((4, 8), "float32")
     np.testing.assert_array_equal(cgan.sample(z, labels),
                                   ops.convert_to_numpy(cgan.ema_generator([z, labels], training=False)))
+
+
+def test_fresh_batches_give_each_critic_step_its_own_real_batch():
+    """WGAN-GP's Algorithm 1: with fresh_batches, a batch of n_critic x B images is n_critic critic batches."""
+    gan = make_gan(n_critic=3, fresh_batches=True)
+    seen, g_sizes = [], []
+    gan.d_step = lambda real: seen.append(ops.convert_to_numpy(real))
+    gan.g_step = lambda batch_size: g_sizes.append(int(batch_size))
+    real = random_images(12)
+    gan.batch_step(ops.convert_to_tensor(real))
+    assert [len(x) for x in seen] == [4, 4, 4] and g_sizes == [4]
+    np.testing.assert_array_equal(np.concatenate(seen), real)  # every image once, in order
+    plain = make_gan(n_critic=3)
+    seen.clear()
+    plain.d_step, plain.g_step = (lambda real: seen.append(ops.convert_to_numpy(real))), (lambda batch_size: None)
+    plain.batch_step(ops.convert_to_tensor(real))
+    assert [len(x) for x in seen] == [12, 12, 12]  # the keras-io example's way: one batch for every critic step
+    with pytest.raises(ValueError, match="fresh_batches must be True or False"):
+        make_gan(fresh_batches="yes")

@@ -22,7 +22,7 @@ GROUPS = {
     # The notebooks' lessons and explorers: toy GANs, traces, latent walks, widgets, badges, shipped generators.
     "course": {"cloud", "course_times", "diagnostics", "digit_explorer", "latent", "playground", "pretrained", "toy",
                "toy_plots", "widgets"},
-    "instructor": {"exercises", "student"},
+    "instructor": {"answer_key", "exercise_values", "exercises", "gan_exercises", "grading", "student"},
     "command-line": {"__main__", "runs"},
 }
 GROUP = {module: group for group, modules in GROUPS.items() for module in modules}
