@@ -109,12 +109,16 @@ def info(name) -> dict:
     return models[name]
 
 
+def _length(trained) -> str:
+    """How long a shipped generator trained: ``100 epochs (7,000 steps of 64)``, or ``2,500 steps of 64``."""
+    steps = f"{trained['steps']:,} steps of {trained['batch_size']}"
+    return f"{trained['epochs']} epochs ({steps})" if trained.get("epochs") else steps  # a steps= run has no epochs
+
+
 def describe(name) -> str:
     """One line: what the shipped generator is and how it was trained."""
     t = info(name)["trained"]
-    length = (f"{t['epochs']} epochs ({t['steps']:,} steps of {t['batch_size']})" if t.get("epochs")
-              else f"{t['steps']:,} steps of {t['batch_size']}")  # a steps= run has no epoch count
-    return (f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {length} on the {t['data']}, "
+    return (f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {_length(t)} on the {t['data']}, "
             f"{t['seconds']:.0f} s on a {t['machine']}")
 
 
@@ -241,5 +245,5 @@ def get_generator(name, source="auto", *, seconds=None, runs_dir="runs", mnist=N
         return load_own(name, runs_dir), f"{name}: your own run of notebook {e.notebook[:2]}, {path}"
     generator, t = load(name), info(name)["trained"]
     where = (f"{name}: the shipped weights, {data._relative(folder() / info(name)['file'])} (notebook "
-             f"{e.notebook[:2]}'s full run: {t['epochs']} epochs, {t['steps']:,} steps, {t['seconds']:.0f} s)")
+             f"{e.notebook[:2]}'s full run: {_length(t)}, {t['seconds']:.0f} s)")
     return generator, where + (f", as {path} is missing" if source == "auto" else "")
