@@ -81,20 +81,20 @@ course: $(STAMP)
 	  GANLAB_SMOKE=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	  secs=$$(( $$(date +%s) - start )); echo "   $$secs s"; \
-	  $(BIN)/python -m ganlab.course_times record "$$nb" $$secs; \
+	  $(BIN)/python -m tools.course_times record "$$nb" $$secs; \
 	done
 
 # The real-browser test alone (needs: sudo apt-get install chromium chromium-driver); -s prints the screenshot's path.
 browser-test: $(STAMP)
 	GANLAB_SMOKE=1 $(BIN)/python -m pytest -s tests/test_browser.py
 
-# The student edition: every ### BEGIN/END SOLUTION region replaced by raise NotImplementedError (ganlab/student.py).
+# The student edition: every ### BEGIN/END SOLUTION region replaced by raise NotImplementedError (tools/student.py).
 student: $(STAMP)
-	$(BIN)/python -m ganlab.student notebooks student
+	$(BIN)/python -m tools.student notebooks student
 
-# The instructor's worked answers to the open exercises (ganlab/answer_key.py): full mode unless GANLAB_SMOKE=1.
+# The instructor's worked answers to the open exercises (tools/answer_key.py): full mode unless GANLAB_SMOKE=1.
 answers: $(STAMP)
-	GANLAB_SMOKE=$${GANLAB_SMOKE:-0} $(BIN)/python -m ganlab.answer_key $(ANSWERS)
+	GANLAB_SMOKE=$${GANLAB_SMOKE:-0} $(BIN)/python -m tools.answer_key $(ANSWERS)
 
 gpu: $(STAMP)
 	$(BIN)/python -m pip install -e ".[test,gpu]" -c requirements.lock

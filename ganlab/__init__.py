@@ -1,18 +1,33 @@
-"""ganlab: the companion package of the GAN course.
+"""ganlab: the companion package of the GAN course. The layout is the map; each module is one concept.
 
-Modules, one concept each: ``config`` (smoke switch, seeds, quiet TensorFlow), ``data`` (MNIST that works
-offline), and the engine modules that build on them. Importing ``ganlab`` imports TensorFlow quietly first,
-so no C++ log lines reach a notebook's output.
+The concepts a notebook meets, one hop away (``from ganlab import models`` then ``models.build_dcgan_generator``):
+
+- setting up: ``config`` (the smoke switch, seeds, a quiet TensorFlow import: import it first), ``data`` (MNIST
+  that works offline, scaling to [-1, 1], the input pipeline), ``checks`` (ganlab's errors and every input check),
+  ``files`` (the one atomic writer and the run-folder lock);
+- the networks and the game: ``models`` (MLP and DCGAN builders), ``losses`` (every GAN loss, one label
+  convention), ``autodiff`` (gradients on TensorFlow, JAX or PyTorch: the only backend-specific code), ``gan``
+  (the GAN as a ``keras.Model`` and its train step), ``conditional`` (the conditional GAN), ``recipes`` (the
+  course's settings, and ``make_gan``, the one factory), ``sampling`` (the one function that runs a generator);
+- training: ``training`` (``train()``, budgets in steps, epochs or seconds), ``checkpoints`` (the checkpoint
+  format and resume), and ``callbacks/`` (what ``train()`` puts around ``fit()``: ``records``, ``guards``,
+  ``progress``, ``live``);
+- judging: ``classifier`` (the digit classifier that judges), ``metrics`` (Fréchet distance, precision/recall,
+  coverage, ...), ``plotting`` (grids, curves, animations);
+- the lessons: ``toy`` and ``playground`` (notebook 01's toy GANs), ``diagnostics`` (notebook 05's traces and
+  trials), ``latent`` (notebook 07's latent space), ``pretrained`` (the shipped generators).
+
+Supporting parts, each in a folder named by its role, on top of the concepts (``tests/test_layers.py`` enforces
+which folder may import which):
+
+- ``widgets/``: the interactive explorers (``controls``, ``playground``, ``digit_explorer``, ``sliders``), made by
+  the ``explore_*`` function beside the drawing each wraps;
+- ``exercises/``: the checked exercises (``exercises.check``), their grading and stored values;
+- ``cli/``: the command line, ``python -m ganlab`` (``__main__``): ``main`` (the commands) and ``runs`` (run
+  folders).
+
+The repository's own tools (the answer key, the student edition, the Colab cell, the course's times) are in
+``tools/`` beside the package, not in it.
 """
-
-import os
-import sys
-
-from ganlab import config
-
-# The command line (python -m ganlab, where argv[0] is "-m" while the package loads, or the installed ganlab
-# command) checks its arguments first and imports TensorFlow only when a command needs it.
-if sys.argv[:1] != ["-m"] and os.path.basename(sys.argv[0] if sys.argv else "") != "ganlab":
-    config.import_tensorflow()
 
 __version__ = "0.1.0"

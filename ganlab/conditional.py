@@ -264,8 +264,8 @@ def plot_digit(generator, z, digit, title=None):
 
 
 def explore_digits(generator, n_sliders=3, digit=0, seed=0):
-    """A ``digit_explorer.DigitExplorer`` around ``plot_digit``: display it (the last line of a cell) to get its
+    """A ``widgets.digit_explorer.DigitExplorer`` around ``plot_digit``: display it (the last line of a cell) to get its
     digit picker and latent sliders in a live kernel."""
-    from ganlab.digit_explorer import DigitExplorer
+    from ganlab.widgets.digit_explorer import DigitExplorer
 
     return DigitExplorer(generator, n_sliders=n_sliders, digit=digit, seed=seed)

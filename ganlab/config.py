@@ -1,5 +1,8 @@
 """Run-wide settings: the smoke switch, seeding, and a quiet TensorFlow import.
 
+Importing this module imports TensorFlow quietly (:func:`import_tensorflow`), so every module of ganlab that
+touches Keras imports ``config`` first and no C++ log lines reach a notebook's output.
+
 Every notebook and the CLI read one switch, ``GANLAB_SMOKE=1`` (set by ``make test``), that shrinks
 training to seconds. Code states its full-length value and its smoke value side by side with
 :func:`pick`, so the text a learner reads shows the real setting.
@@ -133,3 +136,7 @@ def setup(seed: int = 42) -> None:
     import_tensorflow()
     set_seed(seed)
     smoke_banner()
+
+
+# Every module that touches Keras imports this one first: TensorFlow loads here, quietly.
+import_tensorflow()

@@ -22,9 +22,9 @@ import keras
 import numpy as np
 
 from ganlab import checks, data, metrics, training
-from ganlab.callbacks import TrainingDiverged
+from ganlab.callbacks.guards import TrainingDiverged
 from ganlab.classifier import get_classifier
-from ganlab.progress import fmt
+from ganlab.callbacks.progress import fmt
 
 
 class CoverageTrace(keras.callbacks.Callback):

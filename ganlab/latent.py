@@ -6,7 +6,7 @@ where the generator saw almost no z in training, while the great-circle arc (``s
 "Sampling generative networks", 2016) keeps the norm. ``attribute_direction`` turns a property measured on the
 samples (ink, a classifier's label) into a direction in z; ``plane_grid`` lays an n x n grid of latents on a plane.
 ``plot_interpolation`` and ``plot_walk`` draw; ``explore_interpolation`` and ``explore_walk`` wrap them in
-ipywidgets sliders (an ``Explorer``) that redraw in place. Without a live kernel a widget shows nothing, so a
+ipywidgets sliders (a ``widgets.sliders.Explorer``) that redraw in place. Without a live kernel a widget shows nothing, so a
 notebook draws the static figure first (``plt.show()``) and then shows the widget.
 """
 
@@ -17,7 +17,7 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import plotting, sampling, widgets
+from ganlab import plotting, sampling
 
 METHODS = ("lerp", "slerp")
 
@@ -198,53 +198,18 @@ def plot_walk(generator, z_center, d1, d2, x: float = 0.0, y: float = 0.0, n: in
     return fig
 
 
-class Explorer:
-    """Sliders around a drawing function: each change redraws ``draw(**values)`` in place."""
-
-    def __init__(self, draw, sliders: dict[str, tuple[float, float, float, float]]):
-        self.draw, self.values, self.controls, self.output, self.widget = draw, {}, {}, None, None
-        for name, (low, high, step, value) in sliders.items():
-            self.values[name] = float(value)
-        try:
-            import ipywidgets as w
-        except ImportError:  # no widgets: the static figure is all there is
-            return
-        for name, (low, high, step, value) in sliders.items():
-            self.controls[name] = w.FloatSlider(value=value, min=low, max=high, step=step, description=name,
-                                                continuous_update=False)
-            self.controls[name].observe(lambda change, key=name: self.set(**{key: change["new"]}), names="value")
-        self.output = w.Output()
-        self.widget = w.VBox([w.HBox(list(self.controls.values())),
-                              w.Label("Move a slider: the figure is drawn here."), self.output])
-
-    def __repr__(self) -> str:
-        return f"Explorer({', '.join(f'{k}={v:.3g}' for k, v in self.values.items())})"
-
-    def _repr_mimebundle_(self, **kwargs):
-        text = "Latent-space explorer: its sliders need a live Jupyter kernel (the static figure shows one setting)."
-        return widgets.mimebundle(self.widget, text, **kwargs)
-
-    def set(self, **values):
-        """Handler: change some values (as the sliders do), then redraw; return the Figure."""
-        unknown = set(values) - set(self.values)
-        if unknown:
-            raise ValueError(f"unknown slider(s) {sorted(unknown)}; this explorer has {sorted(self.values)}")
-        self.values.update({k: float(v) for k, v in values.items()})
-        return self.redraw()
-
-    def redraw(self):
-        """Draw the figure for the current values into the output area (replacing the old one)."""
-        return widgets.show_in(self.output, self.draw(**self.values))
-
-
-def explore_interpolation(generator, z0, z1, n: int = 9, t: float = 0.5) -> Explorer:
+def explore_interpolation(generator, z0, z1, n: int = 9, t: float = 0.5):
     """``plot_interpolation`` with a slider for t; display it (a cell's last line) in a live kernel."""
+    from ganlab.widgets.sliders import Explorer
+
     _pair(z0, z1)
     return Explorer(lambda t: plot_interpolation(generator, z0, z1, t, n), {"t": (0.0, 1.0, 0.05, t)})
 
 
-def explore_walk(generator, z_center, d1, d2, n: int = 7, span: float = 2.0) -> Explorer:
+def explore_walk(generator, z_center, d1, d2, n: int = 7, span: float = 2.0):
     """``plot_walk`` with x and y sliders over the plane; the grid's images are drawn once."""
+    from ganlab.widgets.sliders import Explorer
+
     images = generate(generator, plane_grid(z_center, d1, d2, n, span).reshape(n * n, -1))
     draw = lambda x, y: plot_walk(generator, z_center, d1, d2, x, y, n, span, grid_images=images)  # noqa: E731
     return Explorer(draw, {"x": (-span, span, span / 10, 0.0), "y": (-span, span, span / 10, 0.0)})

@@ -11,7 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import checks, losses, plotting, toy, toy_plots, widgets
+from ganlab import checks, plotting, toy
+from ganlab.plotting import FAKE_STYLE, REAL_STYLE, as_array
 
 HEATMAP = dict(cmap="PRGn", vmin=0.0, vmax=1.0, alpha=0.75)  # purple: D says fake, green: real, white: 0.5
 LEVELS = np.linspace(0.0, 1.0, 11)  # D's heatmap in bands of 0.1
@@ -68,7 +69,7 @@ def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, 
     real = gan.data.sample(n_real, seed=0)  # a fixed seed: drawing never moves the training RNG
     js = toy.js_estimate(gan.data, fake, extent=extent)
     if gan.data.dim == 1:
-        fig = toy_plots.plot_density_1d(real, fake[:n_fake], d_fn=gan.d_prob, x_range=extent, ax=ax)
+        fig = plot_density_1d(real, fake[:n_fake], d_fn=gan.d_prob, x_range=extent, ax=ax)
         ax = fig.axes[0] if ax is None else ax
         push = _arrows(ax, gan, fake, n_arrows, arrow_scale, extent, y=0.03 * ax.get_ylim()[1])
     else:
@@ -85,76 +86,72 @@ def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, 
     return fig
 
 
-class Playground:
-    """ipywidgets around a ToyGAN: choose data, loss and learning rates; step D, step G or train N steps."""
-
-    def __init__(self, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed: int = 0):
-        self.seed, self.steps = seed, checks.positive_int(steps, "steps")
-        self.gan = toy.ToyGAN(data, loss, d_lr=d_lr, g_lr=g_lr, seed=seed)
-        self.controls, self.output, self.widget = {}, None, None
-        try:
-            import ipywidgets as w
-        except ImportError:  # no widgets: the static figure is all there is
-            return
-        names = [n for n in toy.DATASETS if toy.get_data(n).dim == 2]
-        lr = dict(min=-5, max=-1, step=0.1, readout_format=".1e", continuous_update=False)
-        self.controls = {
-            "data": w.Dropdown(options=names, value=self.gan.data.name, description="data"),
-            "loss": w.Dropdown(options=list(losses.LOSSES), value=self.gan.loss.name, description="loss"),
-            "d_lr": w.FloatLogSlider(value=d_lr, description="D lr", **lr),
-            "g_lr": w.FloatLogSlider(value=g_lr, description="G lr", **lr),
-            "steps": w.BoundedIntText(value=self.steps, min=1, max=5000, description="N steps"),
-        }
-        buttons = {"step D": self.step_d, "step G": self.step_g, "train N": self.train, "reset": self.reset}
-        self.buttons = {label: w.Button(description=label) for label in buttons}
-        for label, handler in buttons.items():
-            self.buttons[label].on_click(handler)
-        for key in ("data", "loss"):
-            self.controls[key].observe(self.reset, names="value")
-        self.controls["d_lr"].observe(lambda change: self.gan.set_learning_rates(d_lr=change["new"]), names="value")
-        self.controls["g_lr"].observe(lambda change: self.gan.set_learning_rates(g_lr=change["new"]), names="value")
-        self.controls["steps"].observe(lambda change: setattr(self, "steps", int(change["new"])), names="value")
-        self.output = w.Output()
-        self.widget = w.VBox([w.HBox(list(self.controls.values())[:2] + [self.controls["steps"]]),
-                              w.HBox([self.controls["d_lr"], self.controls["g_lr"]]),
-                              w.HBox(list(self.buttons.values())),
-                              w.Label("Press a button: the playground draws its figure here."), self.output])
-
-    def __repr__(self) -> str:
-        return f"Playground({self.gan!r})"
-
-    def _repr_mimebundle_(self, **kwargs):
-        text = "GAN playground: its controls need a live Jupyter kernel (the static figure shows its state)."
-        return widgets.mimebundle(self.widget, text, **kwargs)
-
-    def step_d(self, _button=None):
-        """Button handler: one discriminator update, then redraw."""
-        self.gan.step_d()
-        return self.redraw()
-
-    def step_g(self, _button=None):
-        """Button handler: one generator update, then redraw."""
-        self.gan.step_g()
-        return self.redraw()
-
-    def train(self, _button=None):
-        """Button handler: ``steps`` rounds of one D and one G update, then redraw."""
-        self.gan.train(self.steps)
-        return self.redraw()
-
-    def reset(self, _change=None):
-        """Handler: a fresh ToyGAN with the data, loss and learning rates the controls show, then redraw."""
-        c = {key: widget.value for key, widget in self.controls.items()}
-        data, loss = c.get("data", self.gan.data), c.get("loss", self.gan.loss)
-        self.gan = toy.ToyGAN(data, loss, d_lr=c.get("d_lr", self.gan.d_lr), g_lr=c.get("g_lr", self.gan.g_lr),
-                              seed=self.seed)  # fmt: skip
-        return self.redraw()
-
-    def redraw(self):
-        """Draw ``plot_state`` into the output area (replacing the old figure); return the Figure."""
-        return widgets.show_in(self.output, plot_state(self.gan))
-
-
 def explore_gan(data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed: int = 0):
-    """A :class:`Playground`; display it (the last line of a cell) to get its controls in a live kernel."""
+    """A ``widgets.playground.Playground`` around ``plot_state``; display it (a cell's last line) in a live kernel."""
+    from ganlab.widgets.playground import Playground
+
     return Playground(data, loss, d_lr=d_lr, g_lr=g_lr, steps=steps, seed=seed)
+
+
+# The toy densities, drawn: notebook 01's 1-D densities with D's curve, and 2-D point clouds.
+
+
+def _samples(x, name: str, dim: int) -> np.ndarray:
+    """Check toy-GAN samples: 1-D -> shape (N,) (from (N,) or (N, 1)); 2-D -> shape (N, 2); finite, non-empty."""
+    a = as_array(x, name).astype(float)
+    if dim == 1 and a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    expected = "(N,) or (N, 1)" if dim == 1 else "(N, 2)"
+    if (dim == 1 and a.ndim != 1) or (dim == 2 and (a.ndim != 2 or a.shape[1] != 2)) or len(a) == 0:
+        raise ValueError(f"{name} must have shape {expected} with N >= 1; got shape {a.shape}.")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains {np.count_nonzero(~np.isfinite(a))} NaN/inf values; expected finite.")
+    return a
+
+
+def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None, title: str | None = None):
+    """Step histograms (density=True) of 1-D real vs generated samples, and D's output curve on a twin axis."""
+    real, fake = _samples(real, "real", 1), _samples(fake, "fake", 1)
+    if x_range is None:
+        lo, hi = min(real.min(), fake.min()), max(real.max(), fake.max())
+        margin = 0.05 * (hi - lo) or 1.0
+        x_range = (lo - margin, hi + margin)
+    if np.shape(x_range) != (2,) or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
+        raise ValueError(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
+    fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if ax is None else (ax.figure, ax)
+    edges = np.linspace(x_range[0], x_range[1], checks.positive_int(bins, "bins") + 1)
+    ax.hist(real, bins=edges, density=True, histtype="step", lw=1.8, **REAL_STYLE)
+    ax.hist(fake, bins=edges, density=True, histtype="step", lw=1.8, **FAKE_STYLE)
+    ax.set(xlabel="x", ylabel="density", xlim=x_range, ylim=(0, 1.35 * ax.get_ylim()[1]))  # room for the legend
+    handles, names, top = *ax.get_legend_handles_labels(), ax
+    if d_fn is not None:
+        xs = np.linspace(x_range[0], x_range[1], 200, dtype=np.float32)[:, None]  # (200, 1), a model's input
+        d = as_array(d_fn(xs), "d_fn(xs)").astype(float).reshape(-1)
+        if d.shape != (200,) or not np.all((d >= 0) & (d <= 1)):  # NaN fails too
+            got = f"{d.shape[0]} values in [{np.min(d):.3g}, {np.max(d):.3g}]" if d.size else "nothing"
+            raise ValueError(
+                f"d_fn must map a (200, 1) array to 200 probabilities in [0, 1]; got {got}. "
+                "Wrap a discriminator that outputs logits in a sigmoid."
+            )
+        twin = ax.twinx()
+        line = twin.plot(xs[:, 0], d, color="tab:green", ls="--", label="D(x)")
+        twin.set(ylabel="D(x)", ylim=(0, 1))
+        handles, names, top = handles + line, names + ["D(x)"], twin
+    top.legend(handles, names, loc="upper left", fontsize=8, ncols=len(names))  # on the twin, drawn above D(x)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_points_2d(real, fake, ax=None, title: str | None = None):
+    """Scatter 2-D real vs generated points (e.g. the ring of 8 Gaussians) with equal aspect."""
+    real, fake = _samples(real, "real", 2), _samples(fake, "fake", 2)
+    fig, ax = plt.subplots(figsize=(5, 5), layout="constrained") if ax is None else (ax.figure, ax)
+    ax.scatter(real[:, 0], real[:, 1], s=6, alpha=0.4, **REAL_STYLE)
+    ax.scatter(fake[:, 0], fake[:, 1], s=6, alpha=0.4, marker="x", **FAKE_STYLE)
+    ax.set(xlabel="x₁", ylabel="x₂", aspect="equal")
+    ax.legend(loc="upper right", fontsize=8, markerscale=2)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,4 +1,4 @@
-"""Pictures of a GAN at work: image grids, training curves and animations (the toy densities: ``toy_plots``).
+"""Pictures of a GAN at work: image grids, training curves and animations (the toy densities: ``playground``).
 
 Pure functions compute (``make_grid``, ``animation_frames``) and are tested against NumPy; thin ``show_*`` /
 ``plot_*`` functions draw and return the matplotlib Figure, so a notebook cell ends with ``plt.show()``.
@@ -22,7 +22,7 @@ REAL_STYLE = dict(color="tab:blue", label="real")
 FAKE_STYLE = dict(color="tab:orange", label="generated")
 
 
-def _as_array(x, name: str) -> np.ndarray:
+def as_array(x, name: str) -> np.ndarray:
     """Turn a NumPy array, a tensor (anything with ``.numpy()``) or a nested list into an ndarray."""
     if hasattr(x, "numpy"):
         x = x.numpy()
@@ -34,7 +34,7 @@ def _as_array(x, name: str) -> np.ndarray:
 
 def _to_unit(images, name: str = "images") -> np.ndarray:
     """Check a batch of grayscale images and return it as float32 (N, H, W) in [0, 1]."""
-    x = _as_array(images, name)
+    x = as_array(images, name)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3:
@@ -125,10 +125,10 @@ def _history_columns(history) -> dict[str, np.ndarray]:
     if hasattr(history, "history") and isinstance(history.history, dict):  # keras.callbacks.History
         history = history.history
     if isinstance(history, dict):
-        columns = {k: np.asarray([float(_as_array(v, k)) for v in vals]) for k, vals in history.items()}
+        columns = {k: np.asarray([float(as_array(v, k)) for v in vals]) for k, vals in history.items()}
     elif isinstance(history, (list, tuple)) and all(isinstance(row, dict) for row in history):
         keys = dict.fromkeys(k for row in history for k in row)  # ordered union of keys
-        columns = {k: np.asarray([float(_as_array(row.get(k, np.nan), k)) for row in history]) for k in keys}
+        columns = {k: np.asarray([float(as_array(row.get(k, np.nan), k)) for row in history]) for k in keys}
     else:
         kind = type(history).__name__
         raise ValueError(f"history must be a dict of lists, a list of per-epoch dicts or a History; got {kind}.")

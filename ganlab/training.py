@@ -16,10 +16,10 @@ from ganlab import config  # first: imports TensorFlow quietly
 import numpy as np
 import tensorflow as tf
 
-from ganlab import callbacks as cb
-from ganlab import checkpoints, checks, data, files, progress
-from ganlab import live as live_module
-from ganlab.callbacks import TrainingDiverged
+from ganlab import checkpoints, checks, data, files
+from ganlab.callbacks import guards, progress, records
+from ganlab.callbacks import live as live_module
+from ganlab.callbacks.guards import TrainingDiverged
 from ganlab.gan import GAN, _check_network
 
 
@@ -180,16 +180,16 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
 
     # Callbacks, in the order they run at each batch and epoch end.
     offset = history["time_s"][-1] if history.get("time_s") else 0.0
-    guard, budget = cb.StopOnNonFinite(), cb.TimeBudget(seconds) if seconds else None
-    recorder = cb.RecordHistory(run.history, time_offset=offset)
-    snapshots = cb.FixedNoiseSnapshots(fixed_noise, every=snapshot_every, frames=run.frames,
+    guard, budget = guards.StopOnNonFinite(), guards.TimeBudget(seconds) if seconds else None
+    recorder = records.RecordHistory(run.history, time_offset=offset)
+    snapshots = records.FixedNoiseSnapshots(fixed_noise, every=snapshot_every, frames=run.frames,
                                        frame_epochs=run.frame_epochs)  # fmt: skip
-    saver = None if out_dir is None else cb.Checkpointing(out_dir, every=checkpoint_every, history=run.history,
+    saver = None if out_dir is None else records.Checkpointing(out_dir, every=checkpoint_every, history=run.history,
                                                           snapshots=snapshots)  # fmt: skip
     printer = progress.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset,
                                     round_steps=run.round_steps)  # fmt: skip
     picture = live_module.LivePicture(snapshots, run.round_steps) if live else None
-    chain = [guard, cb.WeightsMustChange(), budget, recorder, snapshots, picture, saver, printer, *callbacks]
+    chain = [guard, guards.WeightsMustChange(), budget, recorder, snapshots, picture, saver, printer, *callbacks]
 
     try:
         gan.fit(dataset, epochs=total, initial_epoch=start, verbose=0, steps_per_epoch=steps_per_epoch,

@@ -2,10 +2,10 @@
 the checks compare with.
 
 The checks in ``ganlab.exercises`` and ``ganlab.gan_exercises`` hold no reference code: they compare a student's
-result with ``ganlab/exercise_values.py``, which this file writes (``python tests/exercise_solutions.py``) by running
+result with ``ganlab/exercises/values.py``, which this file writes (``python tests/exercise_solutions.py``) by running
 the solutions below on the checks' own inputs. Each GAN exercise's stored mistakes (``"d:sign"``, ...) are the
 results of the planted wrong answers in ``MISTAKES``, so a check can say which mistake a student made.
-``tests/test_exercises.py`` checks that the stored values are what these solutions give now.
+``tests/exercises/test_exercises.py`` checks that the stored values are what these solutions give now.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from keras import ops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ganlab import autodiff, exercises, gan_exercises  # noqa: E402
+from ganlab import autodiff, exercises  # noqa: E402
+from ganlab.exercises import gan as gan_exercises  # noqa: E402
 
 sp = ops.softplus
 
@@ -159,7 +160,7 @@ def _number_tree(x):
 
 
 def main() -> None:
-    target = Path(exercises.__file__).with_name("exercise_values.py")
+    target = Path(exercises.__file__).with_name("values.py")
     lines = ['"""The values the exercise checks compare with: written by tests/exercise_solutions.py; do not edit."""',
              "", "VALUES = {"]
     for exercise_id, stored in values().items():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ganlab import classifier, data, metrics
-from ganlab.__main__ import main
+from ganlab.cli.main import main
 from tiny_models import tiny_discriminator, tiny_generator
 
 

@@ -8,7 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from ganlab import data, gan, live, training
+from ganlab import data, gan, training
+from ganlab.callbacks import live
 from tiny_models import tiny_discriminator, tiny_generator
 
 BATCH = 16

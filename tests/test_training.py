@@ -12,7 +12,8 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from ganlab import callbacks, checkpoints, losses, progress, recipes, training
+from ganlab import checkpoints, losses, recipes, training
+from ganlab.callbacks import guards, progress, records
 from ganlab.gan import GAN, METRICS
 from tiny_models import LATENT, tiny_discriminator, tiny_generator
 
@@ -199,15 +200,15 @@ def test_weights_must_change_catches_a_zero_learning_rate():
     config.set_seed(0)
     gan = GAN(tiny_generator(), tiny_discriminator())
     gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.Adam(1e-3))
-    with pytest.raises(callbacks.FrozenWeightsError, match=r"discriminator's \d+ trainable weights.*learning_rate=0"):
+    with pytest.raises(guards.FrozenWeightsError, match=r"discriminator's \d+ trainable weights.*learning_rate=0"):
         training.train(gan, dataset(), epochs=1, verbose=0)
 
 
 def test_weights_must_change_catches_a_network_frozen_after_the_gan_was_built():
     gan = make_gan()
     gan.discriminator.trainable = False
-    with pytest.raises(callbacks.FrozenWeightsError, match="no trainable weights"):
-        gan.fit(dataset(), epochs=1, verbose=0, shuffle=False, callbacks=[callbacks.WeightsMustChange()])
+    with pytest.raises(guards.FrozenWeightsError, match="no trainable weights"):
+        gan.fit(dataset(), epochs=1, verbose=0, shuffle=False, callbacks=[guards.WeightsMustChange()])
 
 
 # Sampling.
@@ -263,7 +264,7 @@ def test_train_records_history_and_frames():
     assert np.all(np.diff(run.history["time_s"]) > 0)
     assert run.frame_epochs == [0, 2, 3]  # untrained, every 2nd epoch, and the final one
     assert run.frames[0].shape == (9, 28, 28, 1) and run.frames[0].dtype == np.uint8
-    np.testing.assert_array_equal(run.frames[-1], callbacks._to_uint8(gan.sample(run.fixed_noise)))
+    np.testing.assert_array_equal(run.frames[-1], records._to_uint8(gan.sample(run.fixed_noise)))
     assert not run.interrupted and run.stopped_reason is None
     assert "0x" not in repr(run) and "epochs_done=3" in repr(run)
 
@@ -308,7 +309,7 @@ def test_non_finite_loss_stops_with_the_metric_named_and_keeps_the_last_good_che
     poison = PoisonLoss()
     gan = make_gan(loss=poison.loss)
     gan.poison_flag = poison.flag  # part of the GAN's state, so that JAX's compiled step reads it each batch
-    with pytest.raises(callbacks.TrainingDiverged) as info:
+    with pytest.raises(guards.TrainingDiverged) as info:
         training.train(gan, dataset(), epochs=5, out_dir=tmp_path, verbose=0,
                        callbacks=[Poison(epoch=2, batch=1)])  # fmt: skip
     message = str(info.value)

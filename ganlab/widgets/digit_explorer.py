@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab import checks, widgets
+from ganlab import checks
+from ganlab.widgets import controls
 from ganlab.conditional import N_CLASSES, _net, plot_digit
 from ganlab.sampling import check_labels
 
@@ -38,7 +39,7 @@ class DigitExplorer:
 
     def _repr_mimebundle_(self, **kwargs):
         text = "Digit explorer: its controls need a live Jupyter kernel (the static figure shows what it draws)."
-        return widgets.mimebundle(self.widget, text, **kwargs)
+        return controls.mimebundle(self.widget, text, **kwargs)
 
     def set_digit(self, digit):
         """Handler of the digit picker: draw the same z as ``digit``."""
@@ -54,4 +55,4 @@ class DigitExplorer:
         """Draw ``plot_digit`` into the output area (replacing the old figure); return the Figure."""
         coords = ", ".join(f"{v:.1f}" for v in self.z[: self.n_sliders])
         title = f"a {self.digit}; z[:{self.n_sliders}] = {coords}"
-        return widgets.show_in(self.output, plot_digit(self.generator, self.z, self.digit, title=title))
+        return controls.show_in(self.output, plot_digit(self.generator, self.z, self.digit, title=title))

@@ -7,7 +7,7 @@ In the instructor edition (``notebooks/``) an exercise's solution sits between t
         ...
         ### END SOLUTION
 
-``make student`` (``python -m ganlab.student notebooks student``) writes each notebook with every such region
+``make student`` (``python -m tools.student notebooks student``) writes each notebook with every such region
 replaced by ``raise NotImplementedError("your code here")`` at the same indentation, and clears the outputs of
 those cells, so the check below each one says "not answered yet" until the student writes the code. Every
 other cell keeps its stored output: students see the full run's results.
@@ -85,7 +85,7 @@ def write_edition(src_dir, out_dir) -> list[Path]:
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("usage: python -m ganlab.student NOTEBOOKS_DIR OUT_DIR", file=sys.stderr)
+        print("usage: python -m tools.student NOTEBOOKS_DIR OUT_DIR", file=sys.stderr)
         return 2
     try:
         written = write_edition(*args)

@@ -1,11 +1,11 @@
 """Checks for the notebooks' coding exercises: ``exercises.check("03.1", my_function)`` says passed or what is wrong.
 
 Each checked exercise asks for a function. Its check calls it on fixed inputs (the ``CASES`` below, or the GAN
-exercises' own in ``ganlab.gan_exercises``) and compares the result with values stored in
-``ganlab.exercise_values`` (``ganlab.grading``): the package holds expected numbers, not reference code. It answers
+exercises' own in ``ganlab.exercises.gan``) and compares the result with values stored in
+``ganlab.exercises.values`` (``ganlab.exercises.grading``): the package holds expected numbers, not reference code. It answers
 in one line: "passed", "not answered yet" (the student edition's ``raise NotImplementedError``), or what was wrong,
 including an exception the student's code raised. A check never raises for a wrong answer. In the instructor
-edition the solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; ``ganlab.student`` replaces it
+edition the solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; ``tools/student.py`` replaces it
 with ``raise NotImplementedError``.
 """
 
@@ -15,8 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from ganlab import gan_exercises  # noqa: F401  (registers the GAN exercises 02.1, 05.1 and 06.1)
-from ganlab.grading import CHECKS, CheckResult, close, exercise, expected
+from ganlab.exercises import gan  # noqa: F401  (registers the GAN exercises 02.1, 05.1 and 06.1)
+from ganlab.exercises.grading import CHECKS, CheckResult, close, exercise, expected
 
 BLANK = 'raise NotImplementedError("your code here")'
 results: dict[str, bool] = {}  # exercise id -> did its latest check pass
@@ -113,7 +113,7 @@ def _cases_01_2():
             (([0.5, 0.5], [0.5, 0.5]), ([1.0, 0.0], [0.0, 1.0]), ([0.1, 0.2, 0.7], [0.3, 0.3, 0.4]))]
 
 
-# Notebook 02: the MLP GAN (02.1, the train step's losses, is in ganlab.gan_exercises).
+# Notebook 02: the MLP GAN (02.1, the train step's losses, is in ganlab.exercises.gan).
 
 @_cases_exercise("02.2", "saturating_g_loss (the minimax generator loss, stable at any logit)", lambda a: "the loss")
 def _cases_02_2():
@@ -154,7 +154,7 @@ def _cases_04_2():
     return [(0, 1, 0, 1), (0, 1, 3, 1), (1, 2, -1, 0.5), (5, 0.1, 5, 3)]
 
 
-# Notebook 05: failure modes and fixes (05.1, the gradient penalty, is in ganlab.gan_exercises).
+# Notebook 05: failure modes and fixes (05.1, the gradient penalty, is in ganlab.exercises.gan).
 
 @_cases_exercise("05.2", "smoothed_d_loss (one-sided label smoothing, logits)", lambda a: f"the loss with smooth={a[2]}")
 def _cases_05_2():
@@ -167,7 +167,7 @@ def _cases_05_3():
     return [(np.array([[3.0], [1.0], [2.0]]), np.array([[-1.0], [0.5], [0.0]]))]
 
 
-# Notebook 06: the conditional GAN (06.1, the conditional D's loss, is in ganlab.gan_exercises).
+# Notebook 06: the conditional GAN (06.1, the conditional D's loss, is in ganlab.exercises.gan).
 
 @_cases_exercise("06.2", "per_class_accuracy (how often the digit asked for is the digit drawn)",
                  lambda a: "the per-digit accuracies")

@@ -3,7 +3,7 @@
 import ipywidgets
 import matplotlib.pyplot as plt
 
-from ganlab import widgets
+from ganlab.widgets import controls as widgets
 
 
 def test_show_in_closes_the_figure_and_fills_the_output():

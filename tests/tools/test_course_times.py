@@ -1,4 +1,4 @@
-"""The times the course states come from one measured table (benchmarks/notebook_times.json, ganlab.course_times):
+"""The times the course states come from one measured table (benchmarks/notebook_times.json, tools/course_times.py):
 every notebook's Time line, README's course map and the teaching guide's table quote it, and nothing else."""
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlab import course_times
+from tools import course_times
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

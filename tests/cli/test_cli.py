@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from ganlab.__main__ import main
+from ganlab.cli.main import main
 
 
 @pytest.fixture(scope="module")

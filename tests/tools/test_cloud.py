@@ -16,7 +16,7 @@ import nbformat
 import pytest
 import yaml
 
-from ganlab import cloud
+from tools import cloud
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -30,7 +30,7 @@ def test_each_notebook_has_its_badges_and_the_current_setup_cell(path):
     assert f"notebooks/{path.name}" in cloud.colab_url(path.name)
     assert f"notebooks%2F{path.name}" in cloud.binder_url(path.name)
     setup = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Setup"))
-    assert nb.cells[setup + 1].source == cloud.SETUP_CELL, "run: python -m ganlab.cloud notebooks"
+    assert nb.cells[setup + 1].source == cloud.SETUP_CELL, "run: python -m tools.cloud notebooks"
     assert "from ganlab import config" in nb.cells[setup + 2].source, "the Colab cell comes before ganlab's imports"
 
 

@@ -1,9 +1,9 @@
 """How a checked exercise is graded: its one-line result, the registry of checks, and comparison with stored values.
 
 A check calls the student's function on fixed inputs and compares the result with **values** stored in
-``ganlab.exercise_values``, never with a reference implementation: the package a student has holds the expected
+``ganlab.exercises.values``, never with a reference implementation: the package a student has holds the expected
 numbers, not the code that makes them. The reference solutions live with the instructor's material
-(``tests/exercise_solutions.py``, which also writes ``exercise_values.py``). ``ganlab.exercises`` runs the checks.
+(``tests/exercise_solutions.py``, which also writes ``ganlab/exercises/values.py``). ``ganlab.exercises`` runs the checks.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ganlab import exercise_values
+from ganlab.exercises import values as exercise_values
 
 CHECKS: dict[str, tuple[str, Callable]] = {}
 
@@ -49,7 +49,7 @@ def expected(exercise_id: str, key: str = "want"):
         value = exercise_values.VALUES[exercise_id][key]
     except KeyError:
         raise KeyError(f"no stored value {key!r} for exercise {exercise_id}: run python tests/exercise_solutions.py "
-                       "to write ganlab/exercise_values.py") from None
+                       "to write ganlab/exercises/values.py") from None
     return value
 
 

@@ -5,10 +5,10 @@ quote, and the commands that measure it.
 (``make course`` records it as it makes the stored outputs), of its full run on a full-size dataset (Debian's
 Fashion-MNIST standing in for the 60,000-image MNIST, ``GANLAB_DATA=standin``; measured out of place, the stored
 outputs untouched) and of its smoke run. ``phrases(name)`` turns an entry into the words every document must use,
-and ``stray_times(text, name)`` lists the times a text quotes that the table does not hold (``tests/test_course_times.py``).
+and ``stray_times(text, name)`` lists the times a text quotes that the table does not hold (``tests/tools/test_course_times.py``).
 
-    python -m ganlab.course_times record NOTEBOOK SECONDS          # after a full run in place (make course)
-    python -m ganlab.course_times measure standin|smoke NOTEBOOK... # run copies and record their times
+    python -m tools.course_times record NOTEBOOK SECONDS          # after a full run in place (make course)
+    python -m tools.course_times measure standin|smoke NOTEBOOK... # run copies and record their times
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _entry(name: str, table: dict) -> dict:
     hits = [v for k, v in table["notebooks"].items() if k.startswith(name[:2])]
     if len(hits) != 1:
         raise KeyError(f"no measured times for notebook {name!r} in {TABLE.name}; run `make course NB=...` and "
-                       f"`python -m ganlab.course_times measure standin|smoke ...`")  # fmt: skip
+                       f"`python -m tools.course_times measure standin|smoke ...`")  # fmt: skip
     return hits[0]
 
 
@@ -106,7 +106,7 @@ def measure(kind: str, notebooks: list[str]) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganlab.course_times", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.course_times", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("record", help="store a full run's seconds on the data it used (make course calls this)")
     r.add_argument("notebook")

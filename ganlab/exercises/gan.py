@@ -2,7 +2,7 @@
 conditional discriminator's loss (06.1).
 
 Each check runs in two stages. First the student's function meets fixed inputs, and its result is compared with
-stored values (``ganlab.grading``): a wrong result is matched against the stored results of the usual mistakes
+stored values (``ganlab.exercises.grading``): a wrong result is matched against the stored results of the usual mistakes
 (a flipped sign, a missing term, sum instead of mean) so the message can name the mistake. Then a short real
 training run of a few seconds uses the student's function, and the check says whether it learned: a 1-D GAN whose
 samples must reach the data's mean (02.1), a WGAN critic whose score gap must reach the true Wasserstein distance
@@ -17,7 +17,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganlab import autodiff, losses
-from ganlab.grading import diagnose, exercise
+from ganlab.exercises.grading import diagnose, exercise
 
 _SEED = 7
 

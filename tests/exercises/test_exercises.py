@@ -14,7 +14,11 @@ import pytest
 
 from keras import ops
 
-from ganlab import exercise_values, exercises, gan_exercises, grading, student
+from ganlab import exercises
+from ganlab.exercises import gan as gan_exercises
+from ganlab.exercises import grading
+from ganlab.exercises import values as exercise_values
+from tools import student
 
 sys.path.insert(0, str(Path(__file__).parent))
 import exercise_solutions  # noqa: E402  (the instructor's reference solutions, beside this file)
@@ -36,7 +40,7 @@ def test_every_check_has_a_reference_solution():
 
 
 def test_stored_values_are_what_the_solutions_give():
-    """ganlab/exercise_values.py is up to date: rerun python tests/exercise_solutions.py after changing a check."""
+    """ganlab/exercises/values.py is up to date: rerun python tests/exercise_solutions.py after changing a check."""
     stored, now = exercise_values.VALUES, exercise_solutions.values()
     assert stored.keys() == now.keys()
     for exercise_id in now:
@@ -218,7 +222,7 @@ def test_student_command(tmp_path, capsys):
     assert "no notebooks named NN_*.ipynb" in capsys.readouterr().err
 
 
-CHECK_MODULES = ("exercises", "grading", "gan_exercises", "exercise_values")  # what a check cell imports
+CHECK_MODULES = ("__init__", "grading", "gan", "values")  # what a check cell imports
 
 
 def _solution_lines(nb, only=None):
@@ -250,8 +254,8 @@ def test_the_student_edition_and_the_checks_leak_no_reference_answer(tmp_path):
             assert json.dumps(line)[1:-1] not in handout, f"the student's {path.name} holds {line!r}"
         for line in _solution_lines(nb):
             for name, text in check_sources.items():
-                assert line not in text, f"ganlab/{name}.py holds the solution line {line!r} of {path.name}"
-    tree = ast.parse((package / "exercise_values.py").read_text())
+                assert line not in text, f"ganlab/exercises/{name}.py holds the solution line {line!r} of {path.name}"
+    tree = ast.parse((package / "values.py").read_text())
     values = [node for node in tree.body if isinstance(node, ast.Assign)]
     assert len(values) == 1 and isinstance(ast.literal_eval(values[0].value), dict)  # numbers, no code
 

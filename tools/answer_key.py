@@ -4,8 +4,8 @@ Each answer file holds, per exercise, a ``## Exercise N ★...`` heading, prose,
 The blocks of one file run in order in one shared namespace, like a notebook's cells, inside a scratch folder,
 with matplotlib on the Agg backend. A traceback points at the Markdown file and line of the failing code::
 
-    python -m ganlab.answer_key                              # every docs/answers/NN_*.md, full mode
-    GANLAB_SMOKE=1 python -m ganlab.answer_key docs/answers/02_mlp_gan_mnist.md   # one file, in seconds
+    python -m tools.answer_key                              # every docs/answers/NN_*.md, full mode
+    GANLAB_SMOKE=1 python -m tools.answer_key docs/answers/02_mlp_gan_mnist.md   # one file, in seconds
 
 ``make answers`` runs it (``make answers GANLAB_SMOKE=1`` for the smoke run); ``make student`` never ships it.
 """
@@ -115,7 +115,7 @@ def answer_files() -> list[Path]:
     if not ANSWERS.is_dir():
         raise FileNotFoundError(
             f"no answer key at {ANSWERS}: it lives in the repository's docs/answers/, which an installed "
-            "(non-editable) ganlab does not have. Run it from a clone: pip install -e . and python -m ganlab.answer_key"
+            "(non-editable) ganlab does not have. Run it from a clone: pip install -e . and python -m tools.answer_key"
         )
     return sorted(ANSWERS.glob("[0-9][0-9]_*.md"))
 

@@ -9,7 +9,7 @@ dependencies: Colab already has TensorFlow, Keras 3, NumPy and Matplotlib, and p
 needs no cell: its image is built from ``binder/requirements.txt`` (``-e .`` at the versions of
 ``requirements.lock``), so ganlab is installed before the notebook opens.
 
-``python -m ganlab.cloud notebooks`` writes or refreshes both in every notebook; ``tests/test_cloud.py`` checks
+``python -m tools.cloud notebooks`` writes or refreshes both in every notebook; ``tests/tools/test_cloud.py`` checks
 that each notebook holds exactly the current ones. A fork changes ``REPOSITORY`` (and pyproject's Repository URL,
 which a test keeps equal) and runs that command.
 """
@@ -92,10 +92,10 @@ def apply(path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ganlab.cloud NOTEBOOK_DIR``: refresh the badges and the Colab cell in every notebook there."""
+    """``python -m tools.cloud NOTEBOOK_DIR``: refresh the badges and the Colab cell in every notebook there."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not Path(argv[0]).is_dir():
-        print("usage: python -m ganlab.cloud NOTEBOOK_DIR   (e.g. notebooks)", file=sys.stderr)
+        print("usage: python -m tools.cloud NOTEBOOK_DIR   (e.g. notebooks)", file=sys.stderr)
         return 2
     for path in sorted(Path(argv[0]).glob("[0-9][0-9]_*.ipynb")):
         print(f"{path}: {'updated' if apply(path) else 'already current'}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ganlab import answer_key
+from tools import answer_key
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
