@@ -160,7 +160,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
                     step=None, extra=None, keep=2) -> Path:
     """Write the full training state as ``directory/ckpt-{epoch:05d}`` atomically; return its path."""
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
+        raise checks.BadInput(f"epoch must be an int >= 0, got {epoch!r}")
     checks.positive_int(keep, "keep")
     epoch, directory = int(epoch), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -170,7 +170,7 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
     frames = [np.asarray(f) for f in frames]
     frame_epochs = [int(e) for e in frame_epochs]
     if len(frames) != len(frame_epochs):
-        raise ValueError(f"got {len(frames)} frames but {len(frame_epochs)} frame_epochs")
+        raise checks.BadInput(f"got {len(frames)} frames but {len(frame_epochs)} frame_epochs")
 
     arrays = {f"{g}_{i:04d}": np.asarray(v.numpy()) for g, vs in groups.items() for i, v in enumerate(vs)}
     if fixed_noise is not None:
@@ -231,13 +231,13 @@ def _check_fits(path: Path, meta: dict, groups: dict[str, list], gan_opts: tuple
         if len(saved) != len(variables):
             was = f" ({saved_opts.get(group[0], '?')})" if group in now_opts else ""
             now = f" ({now_opts[group]})" if group in now_opts else ""
-            raise ValueError(
+            raise checks.BadInput(
                 f"checkpoint {path} does not fit this GAN: its {group} has {len(saved)} variables{was}, "
                 f"this one has {len(variables)}{now}. {fix}"
             )
         for i, (v, (saved_path, shape)) in enumerate(zip(variables, saved)):
             if tuple(v.shape) != tuple(shape):
-                raise ValueError(
+                raise checks.BadInput(
                     f"checkpoint {path} does not fit this GAN: {group} variable {i} ({v.path}) has shape "
                     f"{tuple(v.shape)} here but {tuple(shape)} in the checkpoint ({saved_path}). {fix}"
                 )

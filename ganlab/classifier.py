@@ -129,9 +129,9 @@ def get_classifier(mnist: data.ImageData | None = None, steps: int | None = None
     """The cached classifier for this data, trained (and cached) first if missing; ``steps`` as in ``_steps``."""
     mnist = mnist if mnist is not None else data.load_mnist(verbose=verbose)
     if not isinstance(mnist, data.ImageData):
-        raise ValueError(f"mnist must be the ImageData that data.load_mnist() returns, got {type(mnist).__name__}")
+        raise checks.BadInput(f"mnist must be the ImageData that data.load_mnist() returns, got {type(mnist).__name__}")
     if len(mnist.x_train) < BATCH:
-        raise ValueError(f"the classifier needs at least {BATCH} training images, got {len(mnist.x_train)}")
+        raise checks.BadInput(f"the classifier needs at least {BATCH} training images, got {len(mnist.x_train)}")
     steps, path = _steps(steps), cache_path(mnist, steps)
     meta = path.with_suffix(".json")
     if str(path) in _loaded:

@@ -64,10 +64,10 @@ def _check_two_inputs(net, label: str, first: str, out) -> tuple:
     inputs = getattr(net, "inputs", None) or []
     shapes = [tuple(t.shape) for t in inputs]
     if len(shapes) != 2 or shapes[1] != (None,) or "int" not in str(inputs[1].dtype):
-        raise ValueError(f"a conditional {label} takes two inputs, [{first}, integer label (B,)], as "
+        raise checks.BadInput(f"a conditional {label} takes two inputs, [{first}, integer label (B,)], as "
                          f"conditional.build_cgan_{label} makes; {net.name!r} takes {shapes}")  # fmt: skip
     if tuple(net.output_shape) != out:
-        raise ValueError(f"the conditional {label} must output shape {out}, got {tuple(net.output_shape)}")
+        raise checks.BadInput(f"the conditional {label} must output shape {out}, got {tuple(net.output_shape)}")
     return shapes[0][1:]
 
 
@@ -83,7 +83,7 @@ def _net(generator) -> keras.Model:
     """The Keras generator of a ConditionalGAN, or a conditional generator itself; else a ValueError."""
     net = generator.sampler if isinstance(generator, ConditionalGAN) else generator
     if not isinstance(net, keras.Model):
-        raise ValueError(f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}")
+        raise checks.BadInput(f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}")
     _check_two_inputs(net, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
     return net
 
@@ -105,10 +105,10 @@ class ConditionalGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim=None, mismatch=True, seed=None, *, ema=None, **kwargs):
         if "step" in kwargs or "n_critic" in kwargs:
-            raise ValueError("a ConditionalGAN takes one alternating D step and one G step per batch; it has no "
+            raise checks.BadInput("a ConditionalGAN takes one alternating D step and one G step per batch; it has no "
                              "step= or n_critic= choice")
         if not isinstance(mismatch, bool):
-            raise ValueError(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
+            raise checks.BadInput(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
         super().__init__(generator, discriminator, latent_dim, seed=seed, ema=ema, **kwargs)
         self.mismatch = mismatch
 
@@ -117,14 +117,14 @@ class ConditionalGAN(GAN):
         self.latent_shape = _check_two_inputs(generator, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
         _check_two_inputs(discriminator, "discriminator", "image (B, 28, 28, 1)", (None, 1))
         if len(self.latent_shape) != 1 or (latent_dim is not None and self.latent_shape != (latent_dim,)):
-            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
+            raise checks.BadInput(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
         self.latent_dim, self.image_shape = self.latent_shape[0], IMAGE_SHAPE
 
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
         """As ``GAN.compile``; losses with a gradient penalty are refused (it would need labels too)."""
         super().compile(d_optimizer, g_optimizer, loss=loss, **kwargs)
         if self.loss_fn.gp_weight > 0:
-            raise ValueError(f"ConditionalGAN does not support the {self.loss_fn.name!r} loss (its gradient penalty "
+            raise checks.BadInput(f"ConditionalGAN does not support the {self.loss_fn.name!r} loss (its gradient penalty "
                              "calls D on images alone); use non_saturating, minimax, least_squares or hinge")
 
     @property
@@ -178,7 +178,7 @@ class ConditionalGAN(GAN):
 
     def batch_step(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError("a ConditionalGAN trains on (images, labels) batches; make its dataset with "
+            raise checks.BadInput("a ConditionalGAN trains on (images, labels) batches; make its dataset with "
                              "data.make_dataset(images, batch_size, labels=labels)")
         self.d_step(data[0], data[1])
         self.g_step(ops.shape(data[0])[0])
@@ -234,7 +234,7 @@ def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
     """
     n_per_class = checks.positive_int(n_per_class, "n_per_class")
     if not callable(getattr(classifier, "predict", None)):
-        raise ValueError(f"classifier must have .predict(images) -> (probs, features), as classifier.get_classifier's "
+        raise checks.BadInput(f"classifier must have .predict(images) -> (probs, features), as classifier.get_classifier's "
                          f"does; got {type(classifier).__name__}")  # fmt: skip
     asked = np.repeat(np.arange(N_CLASSES), n_per_class)
     probs = np.asarray(classifier.predict(draw(generator, asked, seed))[0])

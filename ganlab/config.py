@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from ganlab import checks
 
 SMOKE_ENV = "GANLAB_SMOKE"
 _TRUE = {"1", "true", "yes", "on"}
@@ -27,7 +28,7 @@ def is_smoke() -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(
+    raise checks.BadInput(
         f"{SMOKE_ENV}={os.environ[SMOKE_ENV]!r} is not understood; use {SMOKE_ENV}=1 for the smoke run "
         f"or {SMOKE_ENV}=0 (or leave it unset) for the full run."
     )
@@ -98,7 +99,7 @@ def import_tensorflow():
 def set_seed(seed: int = 42) -> int:
     """Seed Python, NumPy, TensorFlow and Keras so a cell gives the same result on every run."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise checks.BadInput(f"seed must be a non-negative int, got {seed!r}")
     import_tensorflow()
     import keras
 

@@ -141,7 +141,7 @@ def _resolve_source(source: str | None) -> str:
     source = source if source is not None else (os.environ.get(SOURCE_ENV) or "auto")
     source = source.strip().lower()
     if source not in SOURCES:
-        raise ValueError(f"MNIST source {source!r} is not one of {', '.join(SOURCES)} "
+        raise checks.BadInput(f"MNIST source {source!r} is not one of {', '.join(SOURCES)} "
                          f"(set by the source argument or {SOURCE_ENV}).")
     return source
 
@@ -241,12 +241,12 @@ def to_float(images) -> np.ndarray:
     """uint8 images in [0, 255] → float32 in [-1, 1] with a channel axis: (N, 28, 28) → (N, 28, 28, 1)."""
     x = np.asarray(images)
     if x.dtype != np.uint8:
-        raise ValueError(f"to_float expects uint8 images in [0, 255], got dtype {x.dtype}; "
+        raise checks.BadInput(f"to_float expects uint8 images in [0, 255], got dtype {x.dtype}; "
                          "float images are probably scaled already.")
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[-1] != 1:
-        raise ValueError(f"to_float expects images of shape (N, H, W) or (N, H, W, 1), got {x.shape}.")
+        raise checks.BadInput(f"to_float expects images of shape (N, H, W) or (N, H, W, 1), got {x.shape}.")
     return x.astype(np.float32) / 127.5 - 1.0
 
 
@@ -254,9 +254,9 @@ def to_uint8(images) -> np.ndarray:
     """float images in [-1, 1] → uint8 in [0, 255], same shape (the inverse of ``to_float``)."""
     x = np.asarray(images, dtype=np.float32)
     if not np.all(np.isfinite(x)):
-        raise ValueError("to_uint8 got non-finite values (NaN or inf); the generator has probably diverged.")
+        raise checks.BadInput("to_uint8 got non-finite values (NaN or inf); the generator has probably diverged.")
     if x.size and (x.min() < -1.0 - 1e-3 or x.max() > 1.0 + 1e-3):
-        raise ValueError(f"to_uint8 expects values in [-1, 1], got [{x.min():.3g}, {x.max():.3g}].")
+        raise checks.BadInput(f"to_uint8 expects values in [-1, 1], got [{x.min():.3g}, {x.max():.3g}].")
     return np.round((np.clip(x, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
 
 
@@ -267,13 +267,13 @@ def make_dataset(images, batch_size: int = 128, *, labels=None, shuffle: bool = 
     batch_size = checks.positive_int(batch_size, "batch_size")
     x = to_float(images) if np.asarray(images).dtype == np.uint8 else np.asarray(images, dtype=np.float32)
     if x.ndim != 4 or x.size == 0:
-        raise ValueError(f"make_dataset expects a non-empty batch of images (N, H, W[, 1]), got shape {x.shape}.")
+        raise checks.BadInput(f"make_dataset expects a non-empty batch of images (N, H, W[, 1]), got shape {x.shape}.")
     if drop_remainder and len(x) < batch_size:
-        raise ValueError(f"batch_size {batch_size} is larger than the {len(x)} images; use a smaller batch size.")
+        raise checks.BadInput(f"batch_size {batch_size} is larger than the {len(x)} images; use a smaller batch size.")
     if labels is not None:
         labels = np.asarray(labels)
         if len(labels) != len(x):
-            raise ValueError(f"got {len(x)} images but {len(labels)} labels.")
+            raise checks.BadInput(f"got {len(x)} images but {len(labels)} labels.")
         ds = tf.data.Dataset.from_tensor_slices((x, labels.astype(np.int32)))
     else:
         ds = tf.data.Dataset.from_tensor_slices(x)

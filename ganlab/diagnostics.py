@@ -39,7 +39,7 @@ class CoverageTrace(keras.callbacks.Callback):
         checks.positive_int(every, "every", "epochs between measurements")
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or len(z) < metrics.MIN_N:
-            raise ValueError(f"z must be a batch of at least {metrics.MIN_N} noise vectors (n, latent_dim), got "
+            raise checks.BadInput(f"z must be a batch of at least {metrics.MIN_N} noise vectors (n, latent_dim), got "
                              f"shape {z.shape}")  # fmt: skip
         self.classifier, self.z, self.every = classifier, z, every
         self.history = {"epoch": [], "coverage": [], "confident": [], "histogram": []}
@@ -72,7 +72,7 @@ class AnnealInstanceNoise(keras.callbacks.Callback):
     def __init__(self, start, steps):
         super().__init__()
         if isinstance(start, bool) or not isinstance(start, (int, float)) or not np.isfinite(start) or start < 0:
-            raise ValueError(f"start must be a std >= 0 such as 0.1, got {start!r}")
+            raise checks.BadInput(f"start must be a std >= 0 such as 0.1, got {start!r}")
         checks.positive_int(steps, "steps", "updates until the noise reaches 0")
         self.start, self.steps = float(start), int(steps)
 
@@ -81,7 +81,7 @@ class AnnealInstanceNoise(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if getattr(self.model, "noise_std", None) is None:
-            raise ValueError("this GAN has no instance noise; build it with instance_noise=... "
+            raise checks.BadInput("this GAN has no instance noise; build it with instance_noise=... "
                              "(e.g. recipes.make_gan(..., instance_noise=0.1))")
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -128,9 +128,9 @@ def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500
     returned with ``diverged`` set and no scores.
     """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
+        raise checks.BadInput(f"name must be a non-empty string, got {name!r}")
     if n_train is not None and (isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < batch_size):
-        raise ValueError(f"n_train must be None (all images) or an int >= batch_size ({batch_size}), got {n_train!r}")
+        raise checks.BadInput(f"n_train must be None (all images) or an int >= batch_size ({batch_size}), got {n_train!r}")
     classifier = classifier or get_classifier(mnist)
     z = np.random.default_rng(seed).standard_normal((n, *gan.latent_shape)).astype(np.float32)
     trace = CoverageTrace(classifier, z[:trace_n], every=every)
@@ -161,7 +161,7 @@ def plot_trials(trials, n_images=24):
 
     trials = [trials] if isinstance(trials, Trial) else list(trials)
     if not trials or not all(isinstance(t, Trial) for t in trials):
-        raise ValueError("plot_trials needs a Trial or a list of Trials (from diagnostics.run_trial)")
+        raise checks.BadInput("plot_trials needs a Trial or a list of Trials (from diagnostics.run_trial)")
     fig, axes = plt.subplots(len(trials), 4, figsize=(14, 2.5 * len(trials)), squeeze=False, layout="constrained",
                              gridspec_kw={"width_ratios": (1, 1, 1, 1.5)})  # fmt: skip
     for row, trial in zip(axes, trials):

@@ -44,12 +44,12 @@ FREEZE_TRAP = ("In Keras 3 `trainable` is read when a model's training step is t
 def _check_network(net, label: str) -> None:
     """Refuse a network that is not a built Keras model or has no trainable weights (the freeze trap)."""
     if not isinstance(net, keras.Model):
-        raise ValueError(f"{label} must be a keras.Model, got {type(net).__name__}")
+        raise checks.BadInput(f"{label} must be a keras.Model, got {type(net).__name__}")
     if not net.weights:
-        raise ValueError(f"The {label} {net.name!r} is not built (it has no weights yet). Start it with "
+        raise checks.BadInput(f"The {label} {net.name!r} is not built (it has no weights yet). Start it with "
                          "keras.Input(...), as ganlab.models' builders do, or call it once on a batch.")
     if not net.trainable_weights:
-        raise ValueError(f"The {label} {net.name!r} has no trainable weights ({net.name}.trainable is False "
+        raise checks.BadInput(f"The {label} {net.name!r} has no trainable weights ({net.name}.trainable is False "
                          f"or all its layers are frozen), so training could never change it. {FREEZE_TRAP} "
                          f"Set {label}.trainable = True before building the GAN.")  # fmt: skip
 
@@ -62,7 +62,7 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         checks.positive_int(n_critic, "n_critic", "D updates per G update")
         if not isinstance(fresh_batches, bool):
-            raise ValueError(f"fresh_batches must be True or False, got {fresh_batches!r}")
+            raise checks.BadInput(f"fresh_batches must be True or False, got {fresh_batches!r}")
         # WGAN-GP's Algorithm 1: each critic step on its own real batch; a batch then holds n_critic of them.
         self.fresh_batches = fresh_batches
         self.check_networks(generator, discriminator, latent_dim)
@@ -71,7 +71,7 @@ class GAN(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*METRICS, "gp")}
         self.d_optimizer = self.g_optimizer = self.loss_fn = None
         if not isinstance(track_grad_norms, bool):
-            raise ValueError(f"track_grad_norms must be True or False, got {track_grad_norms!r}")
+            raise checks.BadInput(f"track_grad_norms must be True or False, got {track_grad_norms!r}")
         self.track_grad_norms = track_grad_norms
         if track_grad_norms:
             self.trackers.update({name: keras.metrics.Mean(name=name) for name in GRAD_NORMS})
@@ -80,18 +80,18 @@ class GAN(keras.Model):
         if instance_noise is not None:
             if isinstance(instance_noise, bool) or not isinstance(instance_noise, (int, float)) \
                     or not np.isfinite(instance_noise) or instance_noise < 0:
-                raise ValueError(f"instance_noise must be None (off) or a std >= 0 such as 0.1, got {instance_noise!r}")
+                raise checks.BadInput(f"instance_noise must be None (off) or a std >= 0 such as 0.1, got {instance_noise!r}")
             self.noise_std = keras.Variable(float(instance_noise), trainable=False, dtype="float32", name="noise_std")
             self.noise_seed = keras.random.SeedGenerator(None if seed is None else seed + 1)
         if step not in STEPS:
-            raise ValueError(f"step must be one of {STEPS}, got {step!r}")
+            raise checks.BadInput(f"step must be one of {STEPS}, got {step!r}")
         if step == "joint" and n_critic != 1:
-            raise ValueError(f"step='joint' updates D and G once each per batch; it needs n_critic=1, got {n_critic}")
+            raise checks.BadInput(f"step='joint' updates D and G once each per batch; it needs n_critic=1, got {n_critic}")
         self.step_kind = step
         self.ema_decay, self.ema_generator = None, None
         if ema is not None:
             if isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0.0 < ema < 1.0:
-                raise ValueError(f"ema must be None (off) or a decay in (0, 1) such as 0.999, got {ema!r}")
+                raise checks.BadInput(f"ema must be None (off) or a decay in (0, 1) such as 0.999, got {ema!r}")
             self.ema_decay = float(ema)
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
@@ -103,16 +103,16 @@ class GAN(keras.Model):
         _check_network(discriminator, "discriminator")
         self.latent_shape = checks.declared_shape(generator, "input_shape", "generator")[1:]
         if latent_dim is not None and self.latent_shape != (latent_dim,):
-            raise ValueError(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
+            raise checks.BadInput(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
         self.latent_dim = self.latent_shape[0] if len(self.latent_shape) == 1 else None
         self.image_shape = checks.declared_shape(generator, "output_shape", "generator")[1:]
         d_in = checks.declared_shape(discriminator, "input_shape", "discriminator")[1:]
         if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
-            raise ValueError(f"the generator makes images of shape {self.image_shape} but the discriminator "
+            raise checks.BadInput(f"the generator makes images of shape {self.image_shape} but the discriminator "
                              f"takes {d_in}")  # fmt: skip
         d_out = checks.declared_shape(discriminator, "output_shape", "discriminator")
         if d_out[1:] != (1,):
-            raise ValueError(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
+            raise checks.BadInput(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
 
     @property
     def sampler(self) -> keras.Model:
@@ -144,14 +144,14 @@ class GAN(keras.Model):
         """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
         d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
         if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two optimizer objects (each keeps per-weight "
+            raise checks.BadInput("d_optimizer and g_optimizer must be two optimizer objects (each keeps per-weight "
                              "state for its own network); create two, e.g. keras.optimizers.Adam(2e-4) twice.")
         # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
         self.optimizer = autodiff.OptimizerPair(d_optimizer, g_optimizer)
         if self.step_kind == "joint" and self.loss_fn.gp_weight > 0:
-            raise ValueError(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
+            raise checks.BadInput(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
                              "step; build the GAN with step='alternating'")
         self.build_optimizers()
 
@@ -159,7 +159,7 @@ class GAN(keras.Model):
         """Create the optimizers' variables now (a checkpoint can only be loaded into built optimizers)."""
         for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
             if optimizer is None:
-                raise ValueError("call gan.compile(d_optimizer=..., g_optimizer=...) first")
+                raise checks.BadInput("call gan.compile(d_optimizer=..., g_optimizer=...) first")
             if not optimizer.built:
                 optimizer.build(net.trainable_variables)
 

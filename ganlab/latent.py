@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ganlab import plotting, sampling
+from ganlab import checks
 
 METHODS = ("lerp", "slerp")
 
@@ -26,16 +27,16 @@ def _array(x, name: str, ndims=(1, 2)) -> np.ndarray:
     """A finite float64 array with one of ``ndims`` dimensions (the last one: latent coordinates)."""
     a = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
     if a.ndim not in ndims or a.shape[-1] == 0:
-        raise ValueError(f"{name} must be a latent vector (d,) or a batch (n, d), got shape {a.shape}")
+        raise checks.BadInput(f"{name} must be a latent vector (d,) or a batch (n, d), got shape {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} holds NaN or inf values; latent vectors must be finite")
+        raise checks.BadInput(f"{name} holds NaN or inf values; latent vectors must be finite")
     return a
 
 
 def _pair(z0, z1) -> tuple[np.ndarray, np.ndarray]:
     z0, z1 = _array(z0, "z0"), _array(z1, "z1")
     if z0.shape != z1.shape:
-        raise ValueError(f"z0 and z1 must have the same shape, got {z0.shape} and {z1.shape}")
+        raise checks.BadInput(f"z0 and z1 must have the same shape, got {z0.shape} and {z1.shape}")
     return z0, z1
 
 
@@ -43,7 +44,7 @@ def _times(t, ndim: int) -> np.ndarray:
     """t as an array shaped to broadcast against (len(t), *z.shape); a scalar t keeps its scalar shape."""
     t = np.asarray(t, dtype=np.float64)
     if t.ndim > 1 or not np.all(np.isfinite(t)):
-        raise ValueError(f"t must be a finite number or a 1-D array of numbers, got {t!r}")
+        raise checks.BadInput(f"t must be a finite number or a 1-D array of numbers, got {t!r}")
     return t.reshape(t.shape + (1,) * ndim)
 
 
@@ -64,10 +65,10 @@ def slerp(z0, z1, t, eps: float = 1e-6) -> np.ndarray:
     z0, z1 = _pair(z0, z1)
     n0, n1 = np.linalg.norm(z0, axis=-1, keepdims=True), np.linalg.norm(z1, axis=-1, keepdims=True)
     if np.any(n0 == 0) or np.any(n1 == 0):
-        raise ValueError("slerp needs non-zero endpoints: the angle to a zero vector is undefined (use lerp)")
+        raise checks.BadInput("slerp needs non-zero endpoints: the angle to a zero vector is undefined (use lerp)")
     omega = np.arccos(np.clip(np.sum(z0 * z1, axis=-1, keepdims=True) / (n0 * n1), -1.0, 1.0))  # (..., 1)
     if np.any(np.pi - omega < 1e-6):
-        raise ValueError("z0 and z1 point in opposite directions: no unique great circle joins them (use lerp)")
+        raise checks.BadInput("z0 and z1 point in opposite directions: no unique great circle joins them (use lerp)")
     t = _times(t, z0.ndim)
     sin = np.sin(omega)
     near = sin < eps  # nearly parallel: the arc is the chord
@@ -80,9 +81,9 @@ def slerp(z0, z1, t, eps: float = 1e-6) -> np.ndarray:
 def interpolate(z0, z1, n: int = 10, method: str = "slerp") -> np.ndarray:
     """``n`` latents from z0 to z1 (both ends included) by "lerp" or "slerp": shape (n, *z0.shape)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an int >= 2 (the path includes both ends), got {n!r}")
+        raise checks.BadInput(f"n must be an int >= 2 (the path includes both ends), got {n!r}")
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise checks.BadInput(f"method must be one of {METHODS}, got {method!r}")
     return (lerp if method == "lerp" else slerp)(z0, z1, np.linspace(0.0, 1.0, int(n)))
 
 
@@ -90,7 +91,7 @@ def _scores(z, scores, name="scores") -> tuple[np.ndarray, np.ndarray]:
     z = _array(z, "z", ndims=(2,))
     s = np.asarray(scores, dtype=np.float64)
     if s.shape != (len(z),) or not np.all(np.isfinite(s)):
-        raise ValueError(f"{name} must be {len(z)} finite numbers, one per row of z; got shape {s.shape}")
+        raise checks.BadInput(f"{name} must be {len(z)} finite numbers, one per row of z; got shape {s.shape}")
     return z, s
 
 
@@ -98,7 +99,7 @@ def mean_latent(z, mask) -> np.ndarray:
     """The mean of the rows of z (n, d) where ``mask`` (n booleans) is true, e.g. the samples drawn as a 7."""
     z, m = _scores(z, np.asarray(mask, dtype=float), "mask")
     if not np.any(m):
-        raise ValueError("mask selects no rows of z: no sample has the property, so there is no mean to take")
+        raise checks.BadInput("mask selects no rows of z: no sample has the property, so there is no mean to take")
     return z[m.astype(bool)].mean(axis=0)
 
 
@@ -106,7 +107,7 @@ def attribute_direction(z, scores, fraction: float = 0.5) -> np.ndarray:
     """Mean z of the top ``fraction`` of samples by score minus the mean z of the bottom ``fraction``: (d,)."""
     z, s = _scores(z, scores)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 0.5:
-        raise ValueError(f"fraction must be a number in (0, 0.5] (the share of samples at each end), got {fraction!r}")
+        raise checks.BadInput(f"fraction must be a number in (0, 0.5] (the share of samples at each end), got {fraction!r}")
     k = max(1, int(round(fraction * len(z))))
     order = np.argsort(s, kind="stable")
     return z[order[-k:]].mean(axis=0) - z[order[:k]].mean(axis=0)
@@ -116,13 +117,13 @@ def orthonormal(d1, d2) -> tuple[np.ndarray, np.ndarray]:
     """Gram-Schmidt: d1 scaled to unit length, and the unit part of d2 orthogonal to it."""
     d1, d2 = _pair(d1, d2)
     if d1.ndim != 1:
-        raise ValueError(f"d1 and d2 must be single directions (d,), got shape {d1.shape}")
+        raise checks.BadInput(f"d1 and d2 must be single directions (d,), got shape {d1.shape}")
     if not np.any(d1) or not np.any(d2):
-        raise ValueError("d1 and d2 must be non-zero directions: they have to span a plane")
+        raise checks.BadInput("d1 and d2 must be non-zero directions: they have to span a plane")
     u1 = d1 / np.linalg.norm(d1)
     rest = d2 - (d2 @ u1) * u1
     if np.linalg.norm(rest) < 1e-9 * np.linalg.norm(d2):
-        raise ValueError("d1 and d2 are parallel: they must point in different directions to span a plane")
+        raise checks.BadInput("d1 and d2 are parallel: they must point in different directions to span a plane")
     return u1, rest / np.linalg.norm(rest)
 
 
@@ -134,12 +135,12 @@ def plane_grid(z_center, d1, d2, n: int = 7, span: float = 2.0, orthonormalize: 
     """
     z_center = _array(z_center, "z_center", ndims=(1,))
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an int >= 2 (points per side), got {n!r}")
+        raise checks.BadInput(f"n must be an int >= 2 (points per side), got {n!r}")
     if isinstance(span, bool) or not isinstance(span, (int, float)) or not span > 0:
-        raise ValueError(f"span must be a positive number (the grid reaches span either side), got {span!r}")
+        raise checks.BadInput(f"span must be a positive number (the grid reaches span either side), got {span!r}")
     u1, u2 = orthonormal(d1, d2) if orthonormalize else _pair(d1, d2)
     if u1.shape != z_center.shape:
-        raise ValueError(f"d1 and d2 must have z_center's shape {z_center.shape}, got {u1.shape}")
+        raise checks.BadInput(f"d1 and d2 must have z_center's shape {z_center.shape}, got {u1.shape}")
     xs, ys = np.linspace(-span, span, int(n)), np.linspace(span, -span, int(n))
     return z_center + xs[None, :, None] * u1 + ys[:, None, None] * u2
 
@@ -159,7 +160,7 @@ def plot_interpolation(generator, z0, z1, t: float = 0.5, n: int = 9):
     """Lerp and slerp from z0 to z1: both image strips, the two images at t, and |z| along both paths."""
     z0, z1 = _pair(z0, z1)
     if z0.ndim != 1 or not 0 <= t <= 1:
-        raise ValueError(f"need single latents z0, z1 (d,) and t in [0, 1], got shape {z0.shape} and t={t!r}")
+        raise checks.BadInput(f"need single latents z0, z1 (d,) and t in [0, 1], got shape {z0.shape} and t={t!r}")
     strips = [generate(generator, interpolate(z0, z1, n, m)) for m in METHODS]  # 2 x (n, 28, 28, 1)
     at_t = generate(generator, np.stack([lerp(z0, z1, t), slerp(z0, z1, t)]))
     fig, axes = plt.subplots(1, 4, figsize=(14, 2.6), width_ratios=[5.5, 1, 1, 2.2], layout="constrained")

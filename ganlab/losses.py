@@ -21,6 +21,7 @@ import numpy as np
 from keras import ops
 
 from ganlab import autodiff
+from ganlab import checks
 
 
 @dataclass(frozen=True, repr=False)
@@ -38,13 +39,13 @@ class GANLoss:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"GANLoss name must be a non-empty string, got {self.name!r}")
+            raise checks.BadInput(f"GANLoss name must be a non-empty string, got {self.name!r}")
         for field in ("d_loss", "g_loss"):
             if not callable(getattr(self, field)):
-                raise ValueError(f"GANLoss {field} must be callable, got {getattr(self, field)!r}")
+                raise checks.BadInput(f"GANLoss {field} must be callable, got {getattr(self, field)!r}")
         weight = self.gp_weight
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
-            raise ValueError(f"GANLoss gp_weight must be a finite number >= 0, got {weight!r}")
+            raise checks.BadInput(f"GANLoss gp_weight must be a finite number >= 0, got {weight!r}")
 
     def __repr__(self) -> str:
         # Function names, not reprs with memory addresses, so notebook output stays stable.
@@ -58,15 +59,15 @@ def _as_logits(x, name: str):
     x = ops.convert_to_tensor(x)
     dtype = keras.backend.standardize_dtype(x.dtype)
     if not (dtype.startswith("float") or dtype.startswith("int") or dtype.startswith("uint")):
-        raise ValueError(f"{name} must hold real numbers, got dtype {dtype}")
+        raise checks.BadInput(f"{name} must hold real numbers, got dtype {dtype}")
     shape = tuple(x.shape)
     if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
-        raise ValueError(
+        raise checks.BadInput(
             f"{name} must be discriminator outputs of shape (B, 1) or (B,), got shape {shape}; "
             "did you pass images instead of D(images)?"
         )
     if shape[0] == 0:
-        raise ValueError(f"{name} is empty (shape {shape}); need at least one logit")
+        raise checks.BadInput(f"{name} is empty (shape {shape}); need at least one logit")
     return ops.cast(x, "float32")
 
 
@@ -157,29 +158,29 @@ def gradient_penalty(discriminator, real, fake, alpha, *, training: bool = True)
     respect to the discriminator's weights. D must score each sample on its own (no BatchNormalization).
     """
     if not callable(discriminator):
-        raise ValueError(f"discriminator must be a callable model, got {type(discriminator).__name__}")
+        raise checks.BadInput(f"discriminator must be a callable model, got {type(discriminator).__name__}")
     real, fake = ops.cast(ops.convert_to_tensor(real), "float32"), ops.cast(ops.convert_to_tensor(fake), "float32")
     if tuple(real.shape) != tuple(fake.shape):
-        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+        raise checks.BadInput(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
     if len(real.shape) < 2:
-        raise ValueError(f"real must be a batch of shape (B, ...), e.g. (B, 28, 28, 1), got {tuple(real.shape)}")
+        raise checks.BadInput(f"real must be a batch of shape (B, ...), e.g. (B, 28, 28, 1), got {tuple(real.shape)}")
     alpha_values = alpha
     alpha = ops.cast(ops.convert_to_tensor(alpha), "float32")
     expected = (real.shape[0],) + (1,) * (len(real.shape) - 1)
     if len(alpha.shape) != len(expected) or any(a is not None and e is not None and a != e
                                                 for a, e in zip(alpha.shape, expected)):  # fmt: skip
-        raise ValueError(f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}")
+        raise checks.BadInput(f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}")
     if autodiff.is_concrete(alpha_values):
         a = np.asarray(ops.convert_to_numpy(alpha_values), dtype=np.float64)
         if not np.all(np.isfinite(a)) or a.min() < 0.0 or a.max() > 1.0:
-            raise ValueError(f"alpha must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]")
+            raise checks.BadInput(f"alpha must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]")
 
     # Interpolate between real and fake samples, one alpha per sample.
     x_hat = alpha * real + (1.0 - alpha) * fake  # (B, 28, 28, 1)
     # (B, 28, 28, 1); the gradient of the sum over B is fine: sample i's score only sees x_hat[i]
     grads = autodiff.input_grad(lambda x: discriminator(x, training=training), x_hat)
     if grads is None:
-        raise ValueError("the discriminator's output does not depend on its input; cannot compute a gradient penalty")
+        raise checks.BadInput("the discriminator's output does not depend on its input; cannot compute a gradient penalty")
     grads = ops.reshape(grads, (ops.shape(grads)[0], -1))  # (B, 784)
     # The small epsilon keeps sqrt differentiable where a gradient is exactly zero.
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)  # (B,)
@@ -205,7 +206,7 @@ def smoothed(loss="non_saturating", real_target=0.9) -> GANLoss:
     base = get(loss)
     t = real_target
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.5 < t <= 1:
-        raise ValueError(f"real_target must be a number in (0.5, 1] (1 means no smoothing; 0.9 is usual), got {t!r}")
+        raise checks.BadInput(f"real_target must be a number in (0.5, 1] (1 means no smoothing; 0.9 is usual), got {t!r}")
     t = float(t)
 
     if base.d_loss in (minimax_d_loss, non_saturating_d_loss):
@@ -225,7 +226,7 @@ def smoothed(loss="non_saturating", real_target=0.9) -> GANLoss:
             return 0.5 * ops.mean(ops.square(real - t)) + 0.5 * ops.mean(ops.square(fake))
 
     else:
-        raise ValueError(f"label smoothing needs a loss with a target for real images (minimax, non_saturating, "
+        raise checks.BadInput(f"label smoothing needs a loss with a target for real images (minimax, non_saturating, "
                          f"least_squares); {base.name!r} scores images without targets")  # fmt: skip
     return GANLoss(f"{base.name}_smooth{t:g}", smoothed_d_loss, base.g_loss, base.gp_weight)
 
@@ -236,8 +237,8 @@ def get(name_or_loss) -> GANLoss:
         return name_or_loss
     valid = ", ".join(repr(name) for name in LOSSES)
     if not isinstance(name_or_loss, str):
-        raise ValueError(f"loss must be a GANLoss or one of {valid}; got {type(name_or_loss).__name__} {name_or_loss!r}")
+        raise checks.BadInput(f"loss must be a GANLoss or one of {valid}; got {type(name_or_loss).__name__} {name_or_loss!r}")
     key = name_or_loss.strip().lower().replace("-", "_")
     if key not in LOSSES:
-        raise ValueError(f"unknown loss {name_or_loss!r}; valid names are {valid}")
+        raise checks.BadInput(f"unknown loss {name_or_loss!r}; valid names are {valid}")
     return LOSSES[key]

@@ -14,6 +14,7 @@ import numpy as np
 
 from ganlab import data
 from ganlab.classifier import get_classifier
+from ganlab import checks
 
 MIN_N = 10
 CONFIDENT = 0.9
@@ -25,19 +26,19 @@ def check_images(images, name: str = "images") -> np.ndarray:
     if x.dtype == np.uint8:
         x = data.to_float(x)
     elif not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must be floats in [-1, 1] (or uint8 in [0, 255]), got dtype {x.dtype}")
+        raise checks.BadInput(f"{name} must be floats in [-1, 1] (or uint8 in [0, 255]), got dtype {x.dtype}")
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"{name} must have shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
+        raise checks.BadInput(f"{name} must have shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
     if len(x) == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape}); expected at least one image")
+        raise checks.BadInput(f"{name} is empty (shape {x.shape}); expected at least one image")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} holds {np.size(x) - np.isfinite(x).sum()} non-finite values (NaN or inf); "
+        raise checks.BadInput(f"{name} holds {np.size(x) - np.isfinite(x).sum()} non-finite values (NaN or inf); "
                          "the generator has probably diverged")
     if x.min() < -1.001 or x.max() > 1.001:
         hint = " (they look like [0, 255]: use data.to_float)" if x.max() > 2 else ""
-        raise ValueError(f"{name} must lie in [-1, 1], got values in [{x.min():.3g}, {x.max():.3g}]{hint}")
+        raise checks.BadInput(f"{name} must lie in [-1, 1], got values in [{x.min():.3g}, {x.max():.3g}]{hint}")
     return np.clip(x.astype(np.float32, copy=False), -1.0, 1.0)
 
 
@@ -45,12 +46,12 @@ def _points(x, name: str, min_n: int = 2) -> np.ndarray:
     """A finite (N, d) float64 array with N >= min_n."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (N samples, d features), got shape {x.shape}")
+        raise checks.BadInput(f"{name} must be a 2-D array (N samples, d features), got shape {x.shape}")
     if len(x) < min_n:
-        raise ValueError(f"{name} has {len(x)} samples; at least {min_n} are needed (a covariance or k-th "
+        raise checks.BadInput(f"{name} has {len(x)} samples; at least {min_n} are needed (a covariance or k-th "
                          "neighbour needs several points)")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} holds non-finite values (NaN or inf)")
+        raise checks.BadInput(f"{name} holds non-finite values (NaN or inf)")
     return x
 
 
@@ -58,7 +59,7 @@ def _probs(p) -> np.ndarray:
     """Check class probabilities: (N, K), non-negative, each row summing to 1."""
     p = _points(p, "probabilities", min_n=1)
     if p.min() < 0 or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise ValueError("probabilities must be non-negative with rows summing to 1 (a softmax output), got rows "
+        raise checks.BadInput("probabilities must be non-negative with rows summing to 1 (a softmax output), got rows "
                          f"summing to [{p.sum(axis=1).min():.3g}, {p.sum(axis=1).max():.3g}]")
     return p
 
@@ -69,7 +70,7 @@ def frechet_from_stats(mu1, cov1, mu2, cov2) -> float:
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
     d = len(mu1)
     if mu2.shape != (d,) or cov1.shape != (d, d) or cov2.shape != (d, d):
-        raise ValueError(f"means and covariances must agree: got {mu1.shape}, {cov1.shape}, {mu2.shape}, {cov2.shape}")
+        raise checks.BadInput(f"means and covariances must agree: got {mu1.shape}, {cov1.shape}, {mu2.shape}, {cov2.shape}")
     w, v = np.linalg.eigh(cov1)
     root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T  # S1^1/2, symmetric
     inner = root1 @ cov2 @ root1
@@ -81,7 +82,7 @@ def frechet_distance(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (N, d): FID's formula, any features."""
     a, b = _points(features_a, "features_a"), _points(features_b, "features_b")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"the two feature sets have {a.shape[1]} and {b.shape[1]} features; they must match")
+        raise checks.BadInput(f"the two feature sets have {a.shape[1]} and {b.shape[1]} features; they must match")
     return frechet_from_stats(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
@@ -134,10 +135,10 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     """Kynkäänniemi et al. (2019): precision = share of fakes inside the real k-NN manifold, recall the reverse."""
     real, fake = _points(real_features, "real_features"), _points(fake_features, "fake_features")
     if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"real and fake features have {real.shape[1]} and {fake.shape[1]} dimensions")
+        raise checks.BadInput(f"real and fake features have {real.shape[1]} and {fake.shape[1]} dimensions")
     most = min(len(real), len(fake)) - 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= most:
-        raise ValueError(f"k must be an int from 1 to {most} (fewer than the points in each set), got {k!r}")
+        raise checks.BadInput(f"k must be an int from 1 to {most} (fewer than the points in each set), got {k!r}")
     precision = _inside(fake, real, _kth_radius(real, k)).mean()
     recall = _inside(real, fake, _kth_radius(fake, k)).mean()
     return float(precision), float(recall)
@@ -148,7 +149,7 @@ def nearest_training(images, train_images, k: int = 1) -> tuple[np.ndarray, np.n
     x = check_images(images).reshape(-1, 784).astype(np.float64)
     train = check_images(train_images, "train_images").reshape(-1, 784)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(train):
-        raise ValueError(f"k must be an int from 1 to {len(train)} (the training images), got {k!r}")
+        raise checks.BadInput(f"k must be an int from 1 to {len(train)} (the training images), got {k!r}")
     found = [np.argpartition(d, k - 1, axis=1)[:, :k] for d in _sq_dists(x.astype(np.float32), train, 256)]
     idx = np.concatenate(found)
     # Exact distances of the candidates in float64, nearest first.
@@ -179,7 +180,7 @@ def _setup(mnist, n, classifier, seed):
     mnist = mnist if mnist is not None else data.load_mnist(verbose=False)
     limit = max_n(mnist)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not MIN_N <= n <= limit:
-        raise ValueError(f"n must be an int from {MIN_N} to {limit:,} for {mnist.name} {mnist.source} (a real "
+        raise checks.BadInput(f"n must be an int from {MIN_N} to {limit:,} for {mnist.name} {mnist.source} (a real "
                          f"reference needs n real images besides the n compared with), got {n!r}")
     classifier = classifier or get_classifier(mnist)
     order = np.random.default_rng(seed).permutation(len(mnist.x_train))
@@ -206,7 +207,7 @@ def evaluate(images, mnist: data.ImageData | None = None, n: int | None = None, 
     x = check_images(images)
     n = len(x) if n is None else n
     if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > len(x):
-        raise ValueError(f"n={n} but only {len(x)} images were given")
+        raise checks.BadInput(f"n={n} but only {len(x)} images were given")
     mnist, classifier, order = _setup(mnist, n, classifier, seed)
     return _scores(x[:n], mnist, classifier, order[:n], k)
 
@@ -237,7 +238,7 @@ ROWS = (("frechet_distance", "Fréchet distance, classifier features (lower is b
 def format_table(samples: dict, real: dict) -> str:
     """A Markdown table: one row per metric, the samples' value beside real data's."""
     if samples["n"] != real["n"]:
-        raise ValueError(f"samples (n={samples['n']}) and real data (n={real['n']}) must use the same n")
+        raise checks.BadInput(f"samples (n={samples['n']}) and real data (n={real['n']}) must use the same n")
     lines = [("metric", "samples", "real data")]
     lines += [(label, fmt.format(samples[key]), fmt.format(real[key])) for key, label, fmt in ROWS]
     shares = [" ".join(f"{100 * s:.0f}" for s in result["histogram"]) for result in (samples, real)]

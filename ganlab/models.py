@@ -67,30 +67,30 @@ PRE_SEARCH_DEFAULT: dict = DCGAN_PRESETS["default"] | {"dropout": 0.3, "d_batchn
 
 def _check_int_tuple(values, name: str, example: str) -> tuple[int, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name} must be a tuple of positive ints such as {example}, got {values!r}")
+        raise checks.BadInput(f"{name} must be a tuple of positive ints such as {example}, got {values!r}")
     values = tuple(values)
     if not values:
-        raise ValueError(f"{name} must not be empty; expected a tuple of positive ints such as {example}")
+        raise checks.BadInput(f"{name} must not be empty; expected a tuple of positive ints such as {example}")
     return tuple(checks.positive_int(v, f"every entry of {name} {values}") for v in values)
 
 
 def _check_image_shape(image_shape) -> tuple[int, int, int]:
     shape = _check_int_tuple(image_shape, "image_shape", "(28, 28, 1)")
     if len(shape) != 3:
-        raise ValueError(f"image_shape must be (height, width, channels) such as (28, 28, 1), got {image_shape!r}")
+        raise checks.BadInput(f"image_shape must be (height, width, channels) such as (28, 28, 1), got {image_shape!r}")
     return shape
 
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
+        raise checks.BadInput(f"name must be a non-empty string, got {name!r}")
     return name
 
 
 def _maybe_spectral(layer, spectral_norm: bool):
     """``layer`` wrapped in spectral normalization (its kernel divided by its largest singular value) if asked."""
     if not isinstance(spectral_norm, bool):
-        raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}")
+        raise checks.BadInput(f"spectral_norm must be True or False, got {spectral_norm!r}")
     return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
 
 
@@ -109,30 +109,30 @@ def dcgan_config(preset="default", **overrides) -> dict:
         params = dict(DCGAN_PRESETS[preset])
     else:
         valid = ", ".join(repr(p) for p in DCGAN_PRESETS)
-        raise ValueError(f"unknown DCGAN preset {preset!r}; valid presets are {valid} (or a dict of parameters)")
+        raise checks.BadInput(f"unknown DCGAN preset {preset!r}; valid presets are {valid} (or a dict of parameters)")
     params.update(overrides)
     required = set(DCGAN_PRESETS["default"])
     if set(params) != required:
         missing, extra = sorted(required - set(params)), sorted(set(params) - required)
-        raise ValueError(f"DCGAN parameters are wrong: missing {missing}, unknown {extra}; expected {sorted(required)}")
+        raise checks.BadInput(f"DCGAN parameters are wrong: missing {missing}, unknown {extra}; expected {sorted(required)}")
     params["g_dense_channels"] = checks.positive_int(params["g_dense_channels"], "g_dense_channels")
     params["g_channels"] = _check_int_tuple(params["g_channels"], "g_channels", "(64,)")
     params["g_strides"] = _check_int_tuple(params["g_strides"], "g_strides", "(2,)")
     if len(params["g_strides"]) != len(params["g_channels"]):
-        raise ValueError(
+        raise checks.BadInput(
             f"g_strides {params['g_strides']} must give one stride per entry of g_channels {params['g_channels']}"
         )
     params["d_channels"] = _check_int_tuple(params["d_channels"], "d_channels", "(32, 64)")
     for key in ("g_kernel", "d_kernel"):
         params[key] = checks.positive_int(params[key], key)
     if params["upsample"] not in UPSAMPLE:
-        raise ValueError(f"upsample must be one of {UPSAMPLE}, got {params['upsample']!r}")
+        raise checks.BadInput(f"upsample must be one of {UPSAMPLE}, got {params['upsample']!r}")
     if not isinstance(params["d_batchnorm"], bool):
-        raise ValueError(f"d_batchnorm must be True or False, got {params['d_batchnorm']!r}")
+        raise checks.BadInput(f"d_batchnorm must be True or False, got {params['d_batchnorm']!r}")
     for key in ("dropout", "negative_slope"):
         value = params[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-            raise ValueError(f"{key} must be a number in [0, 1), got {value!r}")
+            raise checks.BadInput(f"{key} must be a number in [0, 1), got {value!r}")
     return params
 
 
@@ -188,7 +188,7 @@ def dcgan_generator_stack(x, preset="default", image_shape=(28, 28, 1), bn_momen
     height, width, channels = _check_image_shape(image_shape)
     factor = math.prod(p["g_strides"]) * 2  # total upsampling, the output layer's stride 2 included
     if height % factor or width % factor:
-        raise ValueError(
+        raise checks.BadInput(
             f"image_shape {tuple(image_shape)} needs height and width divisible by {factor} "
             f"(the upsampling of strides {p['g_strides']} then 2), e.g. (28, 28, 1)"
         )
@@ -255,4 +255,4 @@ def build_pair(kind="dcgan", preset="default", latent_dim=100, spectral_norm=Fal
     if kind == "dcgan":
         return (build_dcgan_generator(latent_dim, preset=preset),
                 build_dcgan_discriminator(preset=preset, spectral_norm=spectral_norm))
-    raise ValueError(f"unknown GAN kind {kind!r}; expected 'mlp' or 'dcgan'")
+    raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp' or 'dcgan'")

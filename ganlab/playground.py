@@ -61,7 +61,7 @@ def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, 
     The title gives the JS estimate (``toy.js_estimate``) and the mean length of the push -d(G's loss)/dx.
     """
     if not isinstance(gan, toy.ToyGAN):
-        raise ValueError(f"gan must be a ganlab.toy.ToyGAN; got {type(gan).__name__}.")
+        raise checks.BadInput(f"gan must be a ganlab.toy.ToyGAN; got {type(gan).__name__}.")
     extent = default_extent(gan.data) if extent is None else extent
     for name, n in (("n_real", n_real), ("n_fake", n_fake), ("n_arrows", n_arrows)):
         checks.positive_int(n, name)
@@ -103,9 +103,9 @@ def _samples(x, name: str, dim: int) -> np.ndarray:
         a = a[:, 0]
     expected = "(N,) or (N, 1)" if dim == 1 else "(N, 2)"
     if (dim == 1 and a.ndim != 1) or (dim == 2 and (a.ndim != 2 or a.shape[1] != 2)) or len(a) == 0:
-        raise ValueError(f"{name} must have shape {expected} with N >= 1; got shape {a.shape}.")
+        raise checks.BadInput(f"{name} must have shape {expected} with N >= 1; got shape {a.shape}.")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains {np.count_nonzero(~np.isfinite(a))} NaN/inf values; expected finite.")
+        raise checks.BadInput(f"{name} contains {np.count_nonzero(~np.isfinite(a))} NaN/inf values; expected finite.")
     return a
 
 
@@ -117,7 +117,7 @@ def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None
         margin = 0.05 * (hi - lo) or 1.0
         x_range = (lo - margin, hi + margin)
     if np.shape(x_range) != (2,) or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
-        raise ValueError(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
+        raise checks.BadInput(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if ax is None else (ax.figure, ax)
     edges = np.linspace(x_range[0], x_range[1], checks.positive_int(bins, "bins") + 1)
     ax.hist(real, bins=edges, density=True, histtype="step", lw=1.8, **REAL_STYLE)
@@ -129,7 +129,7 @@ def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None
         d = as_array(d_fn(xs), "d_fn(xs)").astype(float).reshape(-1)
         if d.shape != (200,) or not np.all((d >= 0) & (d <= 1)):  # NaN fails too
             got = f"{d.shape[0]} values in [{np.min(d):.3g}, {np.max(d):.3g}]" if d.size else "nothing"
-            raise ValueError(
+            raise checks.BadInput(
                 f"d_fn must map a (200, 1) array to 200 probabilities in [0, 1]; got {got}. "
                 "Wrap a discriminator that outputs logits in a sigmoid."
             )

@@ -29,7 +29,7 @@ def as_array(x, name: str) -> np.ndarray:
     try:
         return np.asarray(x)
     except Exception as err:  # ragged lists and the like
-        raise ValueError(f"{name} must be array-like; got {type(x).__name__} ({err}).") from None
+        raise checks.BadInput(f"{name} must be array-like; got {type(x).__name__} ({err}).") from None
 
 
 def _to_unit(images, name: str = "images") -> np.ndarray:
@@ -38,22 +38,22 @@ def _to_unit(images, name: str = "images") -> np.ndarray:
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3:
-        raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, 1); got shape {x.shape}.")
+        raise checks.BadInput(f"{name} must have shape (N, H, W) or (N, H, W, 1); got shape {x.shape}.")
     if x.shape[0] == 0 or x.shape[1] == 0 or x.shape[2] == 0:
-        raise ValueError(f"{name} must hold at least one non-empty image; got shape {x.shape}.")
+        raise checks.BadInput(f"{name} must hold at least one non-empty image; got shape {x.shape}.")
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 255.0
     if np.issubdtype(x.dtype, np.integer):
         if x.min() < 0 or x.max() > 255:
-            raise ValueError(f"integer {name} must be in [0, 255]; got values in [{x.min()}, {x.max()}].")
+            raise checks.BadInput(f"integer {name} must be in [0, 255]; got values in [{x.min()}, {x.max()}].")
         return x.astype(np.float32) / 255.0
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must be float in [-1, 1] or uint8 in [0, 255]; got dtype {x.dtype}.")
+        raise checks.BadInput(f"{name} must be float in [-1, 1] or uint8 in [0, 255]; got dtype {x.dtype}.")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
+        raise checks.BadInput(f"{name} contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
     lo, hi = float(x.min()), float(x.max())
     if lo < -1 - 1e-5 or hi > 1 + 1e-5:
-        raise ValueError(
+        raise checks.BadInput(
             f"float {name} must be in [-1, 1] (or uint8 in [0, 255]); got values in [{lo:.3g}, {hi:.3g}]. "
             "Scale pixels with x / 127.5 - 1."
         )
@@ -66,7 +66,7 @@ def _check_labels(labels, n: int, what: str) -> list[str] | None:
         return None
     labels = [str(s) for s in labels]
     if len(labels) != n:
-        raise ValueError(f"labels must have one entry per {what} ({n}); got {len(labels)}.")
+        raise checks.BadInput(f"labels must have one entry per {what} ({n}); got {len(labels)}.")
     return labels
 
 
@@ -74,9 +74,9 @@ def make_grid(images, ncols: int = 8, pad: int = 1, pad_value: float = 1.0) -> n
     """Tile a batch of images row by row into one 2-D float array in [0, 1], ``pad`` pixels between and around."""
     ncols = checks.positive_int(ncols, "ncols")
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise ValueError(f"pad must be a non-negative integer; got {pad!r}.")
+        raise checks.BadInput(f"pad must be a non-negative integer; got {pad!r}.")
     if not 0.0 <= pad_value <= 1.0:
-        raise ValueError(f"pad_value is a gray level in [0, 1] (1 = white); got {pad_value!r}.")
+        raise checks.BadInput(f"pad_value is a gray level in [0, 1] (1 = white); got {pad_value!r}.")
     return _tile(_to_unit(images), ncols, int(pad), float(pad_value))
 
 
@@ -131,9 +131,9 @@ def _history_columns(history) -> dict[str, np.ndarray]:
         columns = {k: np.asarray([float(as_array(row.get(k, np.nan), k)) for row in history]) for k in keys}
     else:
         kind = type(history).__name__
-        raise ValueError(f"history must be a dict of lists, a list of per-epoch dicts or a History; got {kind}.")
+        raise checks.BadInput(f"history must be a dict of lists, a list of per-epoch dicts or a History; got {kind}.")
     if not any(len(v) for v in columns.values()):
-        raise ValueError(f"history is empty; got keys {sorted(columns)} with no values.")
+        raise checks.BadInput(f"history is empty; got keys {sorted(columns)} with no values.")
     return columns
 
 
@@ -156,7 +156,7 @@ def plot_history(history, title: str | None = None, round_steps: int | None = No
     loss_keys = [k for k in ("d_loss", "g_loss") if k in cols]
     prob_keys = [k for k in D_OUTPUT_LINES if k in cols]
     if not loss_keys and not prob_keys:
-        raise ValueError(f"history has keys {sorted(cols)}; expected some of d_loss, g_loss, d_real, d_fake.")
+        raise checks.BadInput(f"history has keys {sorted(cols)}; expected some of d_loss, g_loss, d_real, d_fake.")
     fig, (ax_loss, ax_prob) = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True, layout="constrained")
     for key in loss_keys:
         epochs = np.arange(1, len(cols[key]) + 1) * scale
@@ -185,15 +185,15 @@ def plot_history(history, title: str | None = None, round_steps: int | None = No
 def animation_frames(frames, ncols: int = 8, scale: int = 3, labels=None) -> list[np.ndarray]:
     """Turn a list of image batches into gray (L) uint8 pictures: each grid upscaled ``scale``x, label on top."""
     if isinstance(frames, np.ndarray) or hasattr(frames, "numpy") or not hasattr(frames, "__len__"):
-        raise ValueError(f"frames must be a list of image batches; got {type(frames).__name__}.")
+        raise checks.BadInput(f"frames must be a list of image batches; got {type(frames).__name__}.")
     if len(frames) == 0:
-        raise ValueError("frames is empty; expected a list of at least one image batch.")
+        raise checks.BadInput("frames is empty; expected a list of at least one image batch.")
     scale, ncols = checks.positive_int(scale, "scale"), checks.positive_int(ncols, "ncols")
     labels = _check_labels(labels, len(frames), "frame")
     grids = [_tile(_to_unit(f, f"frames[{i}]"), ncols, 1, 1.0) for i, f in enumerate(frames)]
     for i, g in enumerate(grids):
         if g.shape != grids[0].shape:
-            raise ValueError(f"all frames must have the same batch shape; frames[{i}] gives a {g.shape} grid, "
+            raise checks.BadInput(f"all frames must have the same batch shape; frames[{i}] gives a {g.shape} grid, "
                              f"frames[0] a {grids[0].shape} grid.")  # fmt: skip
     # (H, W) in [0, 1] -> (H * scale, W * scale) uint8
     pictures = [np.kron(np.round(g * 255).astype(np.uint8), np.ones((scale, scale), np.uint8)) for g in grids]
@@ -226,9 +226,9 @@ def _encode(frames, fmt: str, fps: float, ncols: int, labels, loop: int) -> byte
     from PIL import Image
 
     if not 0 < fps <= 50:
-        raise ValueError(f"fps must be in (0, 50] frames per second; got {fps!r}.")
+        raise checks.BadInput(f"fps must be in (0, 50] frames per second; got {fps!r}.")
     if int(loop) != loop or loop < 0:
-        raise ValueError(f"loop must be 0 (forever) or a positive repeat count; got {loop!r}.")
+        raise checks.BadInput(f"loop must be 0 (forever) or a positive repeat count; got {loop!r}.")
     images = [Image.fromarray(p) for p in animation_frames(frames, ncols=ncols, labels=labels)]
     step = int(round(1000 / fps))
     durations = [step] * (len(images) - 1) + [max(step, HOLD_LAST_MS)]

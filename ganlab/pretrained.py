@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from ganlab import data, files, sampling
+from ganlab import checks
 
 SOURCES = ("auto", "own", "pretrained", "train")
 MANIFEST = "manifest.json"
@@ -80,7 +81,7 @@ def _call(target: str, kwargs: dict):
 def entry(name) -> Entry:
     """The registry entry of ``name``, or a ValueError listing the known names."""
     if not isinstance(name, str) or name not in REGISTRY:
-        raise ValueError(f"unknown pretrained generator {name!r}; the known ones are {', '.join(map(repr, NAMES))}")
+        raise checks.BadInput(f"unknown pretrained generator {name!r}; the known ones are {', '.join(map(repr, NAMES))}")
     return REGISTRY[name]
 
 
@@ -152,7 +153,7 @@ def save_weights(generator: keras.Model, path, check_z=None) -> Path:
     arrays["check/z"] = np.asarray(check_z, np.float32)
     arrays["check/images"] = draw(generator, arrays["check/z"]).astype(np.float32)
     if any(not np.all(np.isfinite(a)) for a in arrays.values()):
-        raise ValueError("the generator's weights do not fit float16 (or are not finite); they cannot be shipped")
+        raise checks.BadInput("the generator's weights do not fit float16 (or are not finite); they cannot be shipped")
 
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -218,7 +219,7 @@ def train_now(name, seconds, mnist: data.ImageData | None = None, verbose: int =
 
     e = entry(name)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise ValueError(f"source='train' needs a time budget: seconds must be a positive number, got {seconds!r}")
+        raise checks.BadInput(f"source='train' needs a time budget: seconds must be a positive number, got {seconds!r}")
     mnist = mnist if mnist is not None else data.load_mnist(verbose=False)
     gan = _call(e.make, e.make_kwargs)
     labels = mnist.y_train if e.labels else None
@@ -235,7 +236,7 @@ def get_generator(name, source="auto", *, seconds=None, runs_dir="runs", mnist=N
     """
     e = entry(name)
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}, got {source!r}")
+        raise checks.BadInput(f"source must be one of {', '.join(map(repr, SOURCES))}, got {source!r}")
     if source == "train":
         run, gan = train_now(name, seconds, mnist)
         return gan.sampler, (f"{name}: trained now for {run.history['time_s'][-1]:.0f} s ({run.step:,} steps of "

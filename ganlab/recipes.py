@@ -16,6 +16,7 @@ import keras
 
 from ganlab import losses, models
 from ganlab.gan import GAN
+from ganlab import checks
 
 RECIPES: dict[str, dict] = {
     # The recipe search's leader for the default DCGAN (benchmarks/README.md, "Recipe search": candidate
@@ -35,7 +36,7 @@ def recipe(kind="dcgan", preset="default") -> dict:
     if kind == "mlp":
         return dict(RECIPES["mlp"])
     if kind not in ("dcgan", "cgan"):
-        raise ValueError(f"unknown GAN kind {kind!r}; expected 'mlp', 'dcgan' or 'cgan'")
+        raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp', 'dcgan' or 'cgan'")
     return dict(RECIPES["tutorial" if preset == "tutorial" else "dcgan"])
 
 

@@ -29,27 +29,27 @@ def check_labels(labels, n) -> np.ndarray:
     """``labels`` as int32 of shape (n,) (one int is repeated n times), each a digit 0..9, or a ValueError."""
     y = np.asarray(labels)
     if y.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integers (digits 0 to 9), got dtype {y.dtype}")
+        raise checks.BadInput(f"labels must be integers (digits 0 to 9), got dtype {y.dtype}")
     y = np.full(n, y, dtype=np.int64) if y.ndim == 0 else y
     if y.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one digit per image, got {y.shape}")
+        raise checks.BadInput(f"labels must have shape ({n},), one digit per image, got {y.shape}")
     if n and (y.min() < 0 or y.max() >= N_CLASSES):
-        raise ValueError(f"labels must be digits 0..9, got values from {y.min()} to {y.max()}")
+        raise checks.BadInput(f"labels must be digits 0..9, got values from {y.min()} to {y.max()}")
     return y.astype(np.int32)
 
 
 def run_generator(generator, z, labels=None, batch_size: int = 500) -> np.ndarray:
     """G(z), or G(z, labels) for a generator taking [z, label], as NumPy images in [-1, 1] (inference mode)."""
     if not isinstance(generator, keras.Model) or not getattr(generator, "inputs", None):
-        raise ValueError(f"generator must be a built Keras model with declared inputs, got {type(generator).__name__}")
+        raise checks.BadInput(f"generator must be a built Keras model with declared inputs, got {type(generator).__name__}")
     batch_size = checks.positive_int(batch_size, "batch_size")
     conditional = len(generator.inputs) == 2
     latent = tuple(generator.inputs[0].shape[1:])
     z = np.asarray(z, dtype=np.float32)
     if z.ndim != 1 + len(latent) or z.shape[1:] != latent or len(z) == 0:
-        raise ValueError(f"z must have shape (n, {', '.join(map(str, latent))}), got {z.shape}")
+        raise checks.BadInput(f"z must have shape (n, {', '.join(map(str, latent))}), got {z.shape}")
     if labels is not None and not conditional:
-        raise ValueError(f"labels are for a conditional generator ([z, label]); {generator.name!r} takes z only")
+        raise checks.BadInput(f"labels are for a conditional generator ([z, label]); {generator.name!r} takes z only")
     y = check_labels(default_labels(len(z)) if labels is None else labels, len(z)) if conditional else None
     chunks = []
     with autodiff.no_grad():

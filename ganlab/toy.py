@@ -26,9 +26,9 @@ class GaussianMixture:
         means = np.asarray(means, dtype=np.float64)
         means = means[:, None] if means.ndim == 1 else means
         if means.ndim != 2 or len(means) == 0 or not np.all(np.isfinite(means)):
-            raise ValueError(f"means must be finite, shape (K,) or (K, dim) with K >= 1; got shape {means.shape}.")
+            raise checks.BadInput(f"means must be finite, shape (K,) or (K, dim) with K >= 1; got shape {means.shape}.")
         if isinstance(std, bool) or not isinstance(std, (int, float)) or not 0 < std < math.inf:
-            raise ValueError(f"std must be a positive finite number; got {std!r}.")
+            raise checks.BadInput(f"std must be a positive finite number; got {std!r}.")
         self.name, self.means, self.std = name, means, float(std)
 
     @property
@@ -77,7 +77,7 @@ def get_data(data) -> GaussianMixture:
     if isinstance(data, GaussianMixture):
         return data
     if data not in DATASETS:
-        raise ValueError(f"data must be a GaussianMixture or one of {', '.join(map(repr, DATASETS))}; got {data!r}.")
+        raise checks.BadInput(f"data must be a GaussianMixture or one of {', '.join(map(repr, DATASETS))}; got {data!r}.")
     return DATASETS[data]()
 
 
@@ -86,9 +86,9 @@ def _points(x, dim: int) -> np.ndarray:
     x = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
     x = x[:, None] if dim == 1 and x.ndim == 1 else x
     if x.ndim != 2 or x.shape[1] != dim or len(x) == 0:
-        raise ValueError(f"points must have shape (N, {dim}) with N >= 1; got shape {x.shape}.")
+        raise checks.BadInput(f"points must have shape (N, {dim}) with N >= 1; got shape {x.shape}.")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"points contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
+        raise checks.BadInput(f"points contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
     return x
 
 
@@ -96,10 +96,10 @@ def _densities(p, q):
     """Check two density arrays on the same grid; return them as masses that each sum to 1."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     if p.shape != q.shape:
-        raise ValueError(f"p and q must be on the same grid; got shapes {p.shape} and {q.shape}.")
+        raise checks.BadInput(f"p and q must be on the same grid; got shapes {p.shape} and {q.shape}.")
     for name, a in (("p", p), ("q", q)):
         if a.size == 0 or not np.all(np.isfinite(a)) or a.min() < 0 or a.sum() <= 0:
-            raise ValueError(f"{name} must be finite, non-negative densities with a positive sum; got {a.size} "
+            raise checks.BadInput(f"{name} must be finite, non-negative densities with a positive sum; got {a.size} "
                              f"values summing to {a.sum():.3g}.")  # fmt: skip
     return p / p.sum(), q / q.sum()
 
@@ -108,7 +108,7 @@ def optimal_discriminator(p_data, p_g) -> np.ndarray:
     """D*(x) = p_data / (p_data + p_g) (Goodfellow et al. 2014), 0.5 where both densities are 0."""
     p_data, p_g = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
     if p_data.shape != p_g.shape or np.any(p_data < 0) or np.any(p_g < 0):
-        raise ValueError(f"p_data and p_g must be non-negative densities of the same shape; got shapes "
+        raise checks.BadInput(f"p_data and p_g must be non-negative densities of the same shape; got shapes "
                          f"{p_data.shape} and {p_g.shape}.")  # fmt: skip
     total = p_data + p_g
     return np.divide(p_data, total, out=np.full(total.shape, 0.5), where=total > 0)
@@ -134,14 +134,14 @@ def value_function(d, p_data, p_g) -> float:
     p, q = _densities(p_data, p_g)
     d = np.asarray(d, dtype=np.float64)
     if d.shape != p.shape or not np.all((d >= 0) & (d <= 1)):
-        raise ValueError(f"d must hold probabilities in [0, 1] on the densities' grid {p.shape}; got shape {d.shape}.")
+        raise checks.BadInput(f"d must hold probabilities in [0, 1] on the densities' grid {p.shape}; got shape {d.shape}.")
     d = np.clip(d, np.finfo(np.float64).tiny, np.nextafter(1.0, 0.0))
     return float(np.sum(p * np.log(d)) + np.sum(q * np.log1p(-d)))
 
 
 def _extent(extent) -> tuple[float, float]:
     if np.shape(extent) != (2,) or not np.all(np.isfinite(extent)) or not extent[0] < extent[1]:
-        raise ValueError(f"extent must be (low, high), finite, with low < high; got {extent!r}.")
+        raise checks.BadInput(f"extent must be (low, high), finite, with low < high; got {extent!r}.")
     return float(extent[0]), float(extent[1])
 
 
@@ -194,7 +194,7 @@ class ToyGAN:
         self.data, self.loss = get_data(data), losses.get(loss)
         for name, lr in (("d_lr", d_lr), ("g_lr", g_lr)):
             if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < 10:
-                raise ValueError(f"{name} must be a learning rate in (0, 10), e.g. 1e-3; got {lr!r}.")
+                raise checks.BadInput(f"{name} must be a learning rate in (0, 10), e.g. 1e-3; got {lr!r}.")
         self.batch_size, self.rng = checks.positive_int(batch_size, "batch_size"), np.random.default_rng(seed)
         latent_dim, hidden = checks.positive_int(latent_dim, "latent_dim"), checks.positive_int(hidden, "hidden")
         self.generator = mlp(latent_dim, self.data.dim, hidden, seed=seed, name="generator")
@@ -222,7 +222,7 @@ class ToyGAN:
         for lr, opt in ((d_lr, self.gan.d_optimizer), (g_lr, self.gan.g_optimizer)):
             if lr is not None:
                 if not 0 < lr < 10:
-                    raise ValueError(f"learning rates must be in (0, 10); got {lr!r}.")
+                    raise checks.BadInput(f"learning rates must be in (0, 10); got {lr!r}.")
                 opt.learning_rate.assign(lr)
 
     def _real_batch(self):

@@ -56,21 +56,21 @@ def _check_data(dataset, gan, steps_per_epoch) -> None:
         spec = dataset.element_spec
         spec = spec[0] if isinstance(spec, tuple) else spec
         if not isinstance(spec, tf.TensorSpec) or not spec.dtype.is_floating:
-            raise ValueError(f"the dataset must yield float images (or (images, labels)), got {spec}; "
+            raise checks.BadInput(f"the dataset must yield float images (or (images, labels)), got {spec}; "
                              "see ganlab.data.make_dataset, which scales uint8 pixels to [-1, 1]")
         if not spec.shape[1:].is_compatible_with(gan.image_shape):
-            raise ValueError(f"the dataset yields batches of shape {tuple(spec.shape)} but the generator "
+            raise checks.BadInput(f"the dataset yields batches of shape {tuple(spec.shape)} but the generator "
                              f"makes (B, {', '.join(map(str, gan.image_shape))}); batch the dataset first")
         card = int(dataset.cardinality())
         if card == 0:
-            raise ValueError("the dataset is empty")
+            raise checks.BadInput("the dataset is empty")
         if card == tf.data.INFINITE_CARDINALITY and steps_per_epoch is None:
-            raise ValueError("the dataset repeats forever; pass steps_per_epoch=... so that epochs end")
+            raise checks.BadInput("the dataset repeats forever; pass steps_per_epoch=... so that epochs end")
         first = next(iter(dataset.take(1)))  # one batch: the same value check as for an array
         _check_range(np.asarray(first[0] if isinstance(first, tuple) else first), "the dataset's first batch")
     elif isinstance(dataset, np.ndarray):
         if dataset.dtype.kind != "f" or dataset.shape[1:] != gan.image_shape or len(dataset) == 0:
-            raise ValueError(f"images must be float of shape (N, {', '.join(map(str, gan.image_shape))}), got "
+            raise checks.BadInput(f"images must be float of shape (N, {', '.join(map(str, gan.image_shape))}), got "
                              f"{dataset.dtype} {dataset.shape}")  # fmt: skip
         _check_range(dataset, "images")
 
@@ -78,7 +78,7 @@ def _check_data(dataset, gan, steps_per_epoch) -> None:
 def _check_range(images: np.ndarray, what: str) -> None:
     low, high = float(images.min()), float(images.max())
     if not (np.isfinite(low) and np.isfinite(high)) or low < -1.001 or high > 1.001:
-        raise ValueError(f"images must be finite and in [-1, 1], got values in [{low:.3g}, {high:.3g}] ({what}); "
+        raise checks.BadInput(f"images must be finite and in [-1, 1], got values in [{low:.3g}, {high:.3g}] ({what}); "
                          "scale uint8 pixels with x / 127.5 - 1 (ganlab.data.to_float)")  # fmt: skip
 
 
@@ -88,11 +88,11 @@ def _rounds(dataset, steps, round_steps, batch_size):
     if round_steps is None:  # rounds of up to 100 steps that add up to exactly ``steps``
         round_steps = steps if steps <= 100 else next(n for n in range(100, 0, -1) if steps % n == 0)
         if round_steps < min(10, steps):
-            raise ValueError(f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
+            raise checks.BadInput(f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
                              "or pass steps_per_epoch=...")  # fmt: skip
     round_steps = checks.positive_int(round_steps, "steps_per_epoch", "steps per round")
     if steps % round_steps:
-        raise ValueError(f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
+        raise checks.BadInput(f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
                          f"choose steps as a multiple of {round_steps}")  # fmt: skip
     if isinstance(dataset, np.ndarray):
         dataset = data.make_dataset(dataset, batch_size or 32)
@@ -103,7 +103,7 @@ def _rounds(dataset, steps, round_steps, batch_size):
 
 def _positive(value, name):
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise checks.BadInput(f"{name} must be a positive number, got {value!r}")
 
 
 def train(gan, dataset, *, steps=None, epochs=None, seconds=None, out_dir=None, resume=False, fixed_noise=None,
@@ -132,13 +132,13 @@ def train(gan, dataset, *, steps=None, epochs=None, seconds=None, out_dir=None, 
 def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise, n_fixed, snapshot_every,
            checkpoint_every, verbose, steps_per_epoch, callbacks, batch_size, live):
     if sum(budget is not None for budget in (steps, epochs, seconds)) != 1:
-        raise ValueError(f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
+        raise checks.BadInput(f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
                          f"steps={steps!r}, epochs={epochs!r}, seconds={seconds!r}")  # fmt: skip
     if epochs is not None:
         checks.positive_int(epochs, "epochs")
     _positive(seconds, "seconds")
     if not isinstance(gan, GAN) or gan.loss_fn is None:
-        raise ValueError("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
+        raise checks.BadInput("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
     _check_network(gan.generator, "generator")  # frozen after the GAN was built?
     _check_network(gan.discriminator, "discriminator")
     _check_data(dataset, gan, steps_per_epoch or steps)
@@ -147,7 +147,7 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
         dataset, epochs, steps_per_epoch = _rounds(dataset, steps, steps_per_epoch, batch_size)
         unit = "round"  # a steps= budget runs as rounds of steps_per_epoch steps
     if resume and out_dir is None:
-        raise ValueError("resume=True needs out_dir=..., the folder that holds the run's checkpoints")
+        raise checks.BadInput("resume=True needs out_dir=..., the folder that holds the run's checkpoints")
 
     # Resume from the newest checkpoint, or start fresh (never over an existing run).
     start, history, frames, frame_epochs, last_ckpt = 0, {}, [], [], None
@@ -155,7 +155,7 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
         out_dir = Path(out_dir)
         if checkpoints.list_checkpoints(out_dir):
             if not resume:
-                raise ValueError(f"{out_dir} already holds a training run ({checkpoints.list_checkpoints(out_dir)[-1]});"
+                raise checks.BadInput(f"{out_dir} already holds a training run ({checkpoints.list_checkpoints(out_dir)[-1]});"
                                  " pass resume=True to continue it, or choose another out_dir")  # fmt: skip
             state = checkpoints.load_checkpoint(gan, out_dir)
             start, history, last_ckpt = state.epoch, state.history, state.path
@@ -168,7 +168,7 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
         fixed_noise = np.random.standard_normal((n_fixed, *gan.latent_shape)).astype(np.float32)
     fixed_noise = np.asarray(fixed_noise, dtype=np.float32)
     if fixed_noise.shape[1:] != gan.latent_shape:
-        raise ValueError(f"fixed_noise must have shape (n, {gan.latent_shape}), got {fixed_noise.shape}")
+        raise checks.BadInput(f"fixed_noise must have shape (n, {gan.latent_shape}), got {fixed_noise.shape}")
 
     run = TrainingRun(history, frames, frame_epochs, epochs_done=start, step=int(gan.g_optimizer.iterations.numpy()),
                       out_dir=out_dir, fixed_noise=fixed_noise, checkpoint=last_ckpt,

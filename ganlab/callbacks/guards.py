@@ -33,7 +33,7 @@ class TimeBudget(keras.callbacks.Callback):
     def __init__(self, seconds):
         super().__init__()
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-            raise ValueError(f"seconds must be a positive number, got {seconds!r}")
+            raise checks.BadInput(f"seconds must be a positive number, got {seconds!r}")
         self.seconds = float(seconds)
         self.triggered, self.epoch, self.partial = False, None, False
 

@@ -9,6 +9,7 @@ import time
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
+from ganlab import checks
 
 
 def finite(logs) -> bool:
@@ -44,7 +45,7 @@ class ProgressLine(keras.callbacks.Callback):
         super().__init__()
         self.round_steps = round_steps  # set: epochs are rounds of this many steps, and lines count steps
         if verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+            raise checks.BadInput(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.total_epochs, self.seconds, self.every, self.verbose = total_epochs, seconds, every, verbose
         self.time_offset, self.max_lines = float(time_offset), max_lines
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ganlab.exercises import gan  # noqa: F401  (registers the GAN exercises 02.1, 05.1 and 06.1)
 from ganlab.exercises.grading import CHECKS, CheckResult, close, exercise, expected
+from ganlab import checks
 
 BLANK = 'raise NotImplementedError("your code here")'
 results: dict[str, bool] = {}  # exercise id -> did its latest check pass
@@ -26,7 +27,7 @@ CASES: dict[str, Callable[[], list[tuple]]] = {}  # exercise id -> the argument 
 def check(exercise_id: str, *answers) -> CheckResult:
     """Check ``answers`` (the function(s) the exercise asks for); return a CheckResult, never raise for a wrong one."""
     if exercise_id not in CHECKS:
-        raise ValueError(f"no exercise {exercise_id!r}; the checked exercises are {', '.join(sorted(CHECKS))}")
+        raise checks.BadInput(f"no exercise {exercise_id!r}; the checked exercises are {', '.join(sorted(CHECKS))}")
     title, fn = CHECKS[exercise_id]
     if not answers or any(a is ... or a is None for a in answers):
         problem = "not answered yet: write your function, then run this cell again"

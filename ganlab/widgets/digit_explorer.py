@@ -17,7 +17,7 @@ class DigitExplorer:
     def __init__(self, generator, n_sliders=3, digit=0, seed=0):
         self.generator, latent_dim = generator, _net(generator).inputs[0].shape[1]
         if checks.positive_int(n_sliders, "n_sliders") > latent_dim:
-            raise ValueError(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
+            raise checks.BadInput(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
         self.z = np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
         self.z[:n_sliders] = np.round(self.z[:n_sliders], 1)  # the values the sliders show
         self.digit, self.n_sliders = int(check_labels(digit, 1)[0]), n_sliders

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ganlab.widgets import controls
+from ganlab import checks
 
 
 class Explorer:
@@ -36,7 +37,7 @@ class Explorer:
         """Handler: change some values (as the sliders do), then redraw; return the Figure."""
         unknown = set(values) - set(self.values)
         if unknown:
-            raise ValueError(f"unknown slider(s) {sorted(unknown)}; this explorer has {sorted(self.values)}")
+            raise checks.BadInput(f"unknown slider(s) {sorted(unknown)}; this explorer has {sorted(self.values)}")
         self.values.update({k: float(v) for k, v in values.items()})
         return self.redraw()
 
