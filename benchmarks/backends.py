@@ -30,7 +30,7 @@ mnist = data.load_mnist(verbose=False)
 runs = {}
 for label, kind, preset in MODELS:
     gan = recipes.make_gan(kind, preset, seed=0)
-    ds = data.make_dataset(mnist.x_train, recipes.recipe(kind, preset)["batch_size"], seed=0).repeat()
+    ds = data.make_dataset(mnist.x_train, recipes.recipe(kind, preset).batch_size, seed=0).repeat()
     runs[label] = (lambda gan=gan, ds=ds: training.train(gan, ds, epochs=1, steps_per_epoch=steps, verbose=0,
                                                           n_fixed=16))
     runs[label]()  # warm-up: tracing or compiling, and the first steps
@@ -51,9 +51,16 @@ def main():
     parser.add_argument("--steps", type=int, default=150)
     args = parser.parse_args()
     code = f"MODELS = {MODELS!r}\n{WORKER}"
-    workers = {b: subprocess.Popen([sys.executable, "-c", code, str(args.steps)], text=True, stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, env={**os.environ, "KERAS_BACKEND": b})
-               for b in BACKENDS}  # fmt: skip
+    workers = {
+        b: subprocess.Popen(
+            [sys.executable, "-c", code, str(args.steps)],
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "KERAS_BACKEND": b},
+        )
+        for b in BACKENDS
+    }
     versions = {b: json.loads(w.stdout.readline()) for b, w in workers.items()}
     rates = {(b, label): [] for b in BACKENDS for label, _, _ in MODELS}
     for _ in range(args.rounds):
@@ -66,13 +73,17 @@ def main():
         w.stdin.close()
         w.wait()
 
-    print(f"{args.steps} steps x {args.rounds} rounds (median); {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Keras {versions['tensorflow']['keras']}\n")
+    print(
+        f"{args.steps} steps x {args.rounds} rounds (median); {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Keras {versions['tensorflow']['keras']}\n"
+    )
     print("| backend | " + " | ".join(f"{label}: steps/s (min-max)" for label, _, _ in MODELS) + " |")
     print("|---|" + "---|" * len(MODELS))
     for b in BACKENDS:
-        cells = [f"{statistics.median(r):.1f} ({min(r):.1f}-{max(r):.1f})"
-                 for r in (rates[(b, label)] for label, _, _ in MODELS)]  # fmt: skip
+        cells = [
+            f"{statistics.median(r):.1f} ({min(r):.1f}-{max(r):.1f})"
+            for r in (rates[(b, label)] for label, _, _ in MODELS)
+        ]
         print(f"| {b} | " + " | ".join(cells) + " |")
 
 

@@ -71,8 +71,14 @@ def prepare(params: dict, batch: int, warmup: int = 3) -> dict:
     real = tf.constant(np.random.default_rng(0).uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32))
     for _ in range(warmup):
         step(real)[0].numpy()
-    return {"step": step, "real": real, "g_params": generator.count_params(),
-            "d_params": discriminator.count_params(), "wall": [], "cpu": []}
+    return {
+        "step": step,
+        "real": real,
+        "g_params": generator.count_params(),
+        "d_params": discriminator.count_params(),
+        "wall": [],
+        "cpu": [],
+    }
 
 
 def time_steps(run: dict, steps: int) -> None:
@@ -94,8 +100,10 @@ def main(argv=None) -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(CANDIDATES), help="measure just these candidates")
     args = parser.parse_args(argv)
     config.set_seed(42)
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-          f"{config.devices()['gpus']} GPUs, batch {args.batch}, best of {args.repeats} x {args.steps} steps")
+    print(
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
+        f"{config.devices()['gpus']} GPUs, batch {args.batch}, best of {args.repeats} x {args.steps} steps"
+    )
 
     names = args.only or list(CANDIDATES)
     configs = {name: models.dcgan_config(CANDIDATES[name][0], **CANDIDATES[name][1]) for name in names}
@@ -105,8 +113,10 @@ def main(argv=None) -> None:
         for name in names:
             time_steps(runs[name], args.steps)
 
-    header = (f"{'candidate':<19} {'G params':>10} {'D params':>9} {'images/s':>9} {'img/CPU-s':>9} "
-              f"{'vs tutorial':>11} {'s/epoch':>8}")
+    header = (
+        f"{'candidate':<19} {'G params':>10} {'D params':>9} {'images/s':>9} {'img/CPU-s':>9} "
+        f"{'vs tutorial':>11} {'s/epoch':>8}"
+    )
     print(header)
     print("-" * len(header))
     baseline = max(runs["tutorial"]["wall"]) if "tutorial" in runs else None
@@ -115,8 +125,10 @@ def main(argv=None) -> None:
         run, rate = runs[name], max(runs[name]["wall"])
         label = name + (" *" if configs[name] == default else "")
         speedup = f"{rate / baseline:.2f}x" if baseline else "-"
-        print(f"{label:<19} {run['g_params']:>10,} {run['d_params']:>9,} {rate:>9.0f} {max(run['cpu']):>9.0f} "
-              f"{speedup:>11} {60000 / rate:>8.0f}")
+        print(
+            f"{label:<19} {run['g_params']:>10,} {run['d_params']:>9,} {rate:>9.0f} {max(run['cpu']):>9.0f} "
+            f"{speedup:>11} {60000 / rate:>8.0f}"
+        )
     print("* = DCGAN_PRESETS['default'];  s/epoch = 60,000 MNIST images at the images/s rate")
 
 

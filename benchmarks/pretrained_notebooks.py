@@ -47,8 +47,13 @@ def cell_seconds(cell) -> float:
 
 def provenance(nb) -> list[str]:
     """The lines the run printed about where its generator and its digit classifier came from."""
-    lines = [line for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-             for line in "".join(o.get("text", "")).splitlines()]
+    lines = [
+        line
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        for line in "".join(o.get("text", "")).splitlines()
+    ]
     return [l for l in lines if "the shipped weights" in l or l.startswith(("Loaded", "Trained the digit"))]
 
 

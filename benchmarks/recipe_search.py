@@ -25,13 +25,21 @@ config.import_tensorflow()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab import data, gan, metrics, models, recipes, training  # noqa: E402
+from ganlab import data, gan, metrics, models, recipes, sampling, training  # noqa: E402
 from ganlab.classifier import get_classifier  # noqa: E402
 
 # The discriminator the leads of the recipe issue started from: twice the default's width, no dropout.
 WIDE_D = {"d_channels": (64, 128), "dropout": 0.0}
-BASE = {"model": "dcgan", "preset": {}, "latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "batch_size": 64,
-        "ema": None, "step": "alternating"}
+BASE = {
+    "model": "dcgan",
+    "preset": {},
+    "latent_dim": 100,
+    "lr": 2e-4,
+    "beta_1": 0.5,
+    "batch_size": 64,
+    "ema": None,
+    "step": "alternating",
+}
 LEAD = {**BASE, "preset": WIDE_D, "latent_dim": 64, "lr": 1e-3}
 
 
@@ -66,17 +74,24 @@ CANDIDATES = {
     "d32-dbn": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}),
     "d32-dbn-ema0.999": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999),
     "d32-dbn-ema0.999-lr2e-3": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999, lr=2e-3),
-    "d32-dbn-ema0.999-z100": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
-                                   latent_dim=100),
-    "d32-dbn-ema0.999-z100-b128": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
-                                        latent_dim=100, batch_size=128),
-    "d32-dbn-ema0.999-joint": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999,
-                                    step="joint"),
+    "d32-dbn-ema0.999-z100": _with(
+        LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999, latent_dim=100
+    ),
+    "d32-dbn-ema0.999-z100-b128": _with(
+        LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999, latent_dim=100, batch_size=128
+    ),
+    "d32-dbn-ema0.999-joint": _with(
+        LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True}, ema=0.999, step="joint"
+    ),
     "d32-ema0.999-joint": _with(LEAD, preset={"d_channels": (32, 64)}, ema=0.999, step="joint"),
-    "d32-dbn-ema0.999-halfG": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True, "g_dense_channels": 64,
-                                                  "g_channels": (32,)}, ema=0.999),
-    "d32-dbn-ema0.999-nearest": _with(LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True,
-                                                    "upsample": "nearest"}, ema=0.999),
+    "d32-dbn-ema0.999-halfG": _with(
+        LEAD,
+        preset={"d_channels": (32, 64), "d_batchnorm": True, "g_dense_channels": 64, "g_channels": (32,)},
+        ema=0.999,
+    ),
+    "d32-dbn-ema0.999-nearest": _with(
+        LEAD, preset={"d_channels": (32, 64), "d_batchnorm": True, "upsample": "nearest"}, ema=0.999
+    ),
     "lead-joint-ema0.999": _with(LEAD, step="joint", ema=0.999),
     "lead-joint-ema0.99": _with(LEAD, step="joint", ema=0.99),
     "lead-nearest-ema0.999": _with(LEAD, preset={"upsample": "nearest"}, ema=0.999),
@@ -110,18 +125,23 @@ def build(recipe: dict, seed: int) -> gan.GAN:
         g = models.build_dcgan_generator(recipe["latent_dim"], preset=preset)
         d = models.build_dcgan_discriminator(preset=preset)
     net = gan.GAN(g, d, seed=seed, ema=recipe["ema"], step=recipe["step"])
-    net.compile(d_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]),
-                g_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]))
+    net.compile(
+        d_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]),
+        g_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]),
+    )
     return net
 
 
 def score(mnist, classifier, images) -> dict:
     """Per-sample scores on all images; distribution scores on the first N_DISTRIBUTION, as metrics.evaluate does."""
-    probs, _ = classifier.predict(metrics.check_images(images))
+    probs, _ = classifier.predict(images)  # checked there: floats in [-1, 1], (N, 28, 28[, 1])
     shares = metrics.class_histogram(probs)
     full = metrics.evaluate(images[:N_DISTRIBUTION], mnist, N_DISTRIBUTION, classifier=classifier)
-    return {"confident": metrics.confident_rate(probs), "min_share": float(shares.min()),
-            **{k: full[k] for k in ("frechet_distance", "precision", "recall")}}
+    return {
+        "confident": metrics.confident_rate(probs),
+        "min_share": float(shares.min()),
+        **{k: full[k] for k in ("frechet_distance", "precision", "recall")},
+    }
 
 
 class ScoreAt(keras.callbacks.Callback):
@@ -138,16 +158,20 @@ class ScoreAt(keras.callbacks.Callback):
 
     def _score(self, step, elapsed):
         t0 = time.perf_counter()
-        result = {**score(self.mnist, self.classifier, self.model.generate(self.n, seed=0)), "steps": step,
-                  "train_s": elapsed}
+        result = {
+            **score(self.mnist, self.classifier, sampling.draw(self.model, self.n, seed=0)),
+            "steps": step,
+            "train_s": elapsed,
+        }
         self.paused += time.perf_counter() - t0
         return result
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations.numpy())
         elapsed = time.perf_counter() - self.start - self.paused
-        if any(s not in self.at_steps and step >= s for s in self.steps) or \
-                any(b not in self.at_seconds and elapsed >= b for b in self.seconds):
+        if any(s not in self.at_steps and step >= s for s in self.steps) or any(
+            b not in self.at_seconds and elapsed >= b for b in self.seconds
+        ):
             result = self._score(step, elapsed)
             for s in self.steps:
                 self.at_steps.setdefault(s, result) if step >= s else None
@@ -160,29 +184,39 @@ class ScoreAt(keras.callbacks.Callback):
 def run_one(name, seed, mnist, clf, args) -> dict:
     recipe = CANDIDATES[name]
     net = build(recipe, seed)
-    batch_size = recipes.recipe(*recipe["course"])["batch_size"] if "course" in recipe else recipe["batch_size"]
+    batch_size = recipes.recipe(*recipe["course"]).batch_size if "course" in recipe else recipe["batch_size"]
     dataset = data.make_dataset(mnist.x_train, batch_size, seed=seed)
     scorer = ScoreAt(args.steps, args.seconds, mnist, clf, args.n)
     t0 = time.perf_counter()
     training.train(net, dataset, epochs=10**6, verbose=0, callbacks=[scorer], n_fixed=16)
     steps = int(net.g_optimizer.iterations.numpy())
     train_s = time.perf_counter() - t0 - scorer.paused
-    return {"candidate": name, "seed": seed, "steps_per_s": steps / train_s,
-            "at_steps": scorer.at_steps, "at_seconds": scorer.at_seconds}
+    return {
+        "candidate": name,
+        "seed": seed,
+        "steps_per_s": steps / train_s,
+        "at_steps": scorer.at_steps,
+        "at_seconds": scorer.at_seconds,
+    }
 
 
 def _cell(values, fmt):
     values = sorted(values)
     med = float(np.median(values))
-    return fmt.format(med) if len(values) == 1 else f"{fmt.format(med)} [{fmt.format(values[0])}-{fmt.format(values[-1])}]"
+    return (
+        fmt.format(med) if len(values) == 1 else f"{fmt.format(med)} [{fmt.format(values[0])}-{fmt.format(values[-1])}]"
+    )
 
 
 def table(runs, real) -> str:
     """Median [min-max] over seeds of each candidate at each budget, in the order the candidates were given."""
-    lines = ["| candidate | budget | seeds | G steps | Fréchet (n=500) | confident (p>0.9) | rarest digit | precision "
-             "| recall | steps/s |", "|---|---|---|---|---|---|---|---|---|---|",
-             f"| real held-out images | - | - | - | {real['frechet_distance']:.1f} | {real['confident']:.1%} | "
-             f"{real['min_share']:.1%} | {real['precision']:.3f} | {real['recall']:.3f} | - |"]
+    lines = [
+        "| candidate | budget | seeds | G steps | Fréchet (n=500) | confident (p>0.9) | rarest digit | precision "
+        "| recall | steps/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| real held-out images | - | - | - | {real['frechet_distance']:.1f} | {real['confident']:.1%} | "
+        f"{real['min_share']:.1%} | {real['precision']:.3f} | {real['recall']:.3f} | - |",
+    ]
     names = list(dict.fromkeys(r["candidate"] for r in runs))
     for name in names:
         mine = [r for r in runs if r["candidate"] == name]
@@ -195,8 +229,10 @@ def table(runs, real) -> str:
                     f"{_cell([x['frechet_distance'] for x in rows], '{:.1f}')} | "
                     f"{_cell([100 * x['confident'] for x in rows], '{:.1f}')}% | "
                     f"{_cell([100 * x['min_share'] for x in rows], '{:.1f}')}% | "
-                    f"{_cell([x['precision'] for x in rows], '{:.3f}')} | {_cell([x['recall'] for x in rows], '{:.3f}')} "
-                    f"| {rate} |")
+                    f"{_cell([x['precision'] for x in rows], '{:.3f}')} | "
+                    f"{_cell([x['recall'] for x in rows], '{:.3f}')} "
+                    f"| {rate} |"
+                )
     return "\n".join(lines)
 
 
@@ -207,21 +243,33 @@ def main():
     parser.add_argument("--steps", type=int, nargs="*", default=[500, 1000, 2000])
     parser.add_argument("--seconds", type=float, nargs="*", default=[])
     parser.add_argument("--n", type=int, default=5000, help="samples for the confident rate and rarest digit")
-    parser.add_argument("--json", type=Path, help="write every run here as it finishes (and read it back: a "
-                        "candidate and seed already in it is not run again)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="write every run here as it finishes (and read it back: a "
+        "candidate and seed already in it is not run again)",
+    )
     parser.add_argument("--table", type=Path, help="print the table of this --json file and exit")
     args = parser.parse_args()
 
     mnist = data.load_mnist(verbose=False)
     clf = get_classifier(mnist)
     real = score(mnist, clf, data.to_float(mnist.x_test))
-    real.update({k: v for k, v in metrics.real_reference(mnist, N_DISTRIBUTION, classifier=clf).items()
-                 if k in ("frechet_distance", "precision", "recall")})
+    real.update(
+        {
+            k: v
+            for k, v in metrics.real_reference(mnist, N_DISTRIBUTION, classifier=clf).items()
+            if k in ("frechet_distance", "precision", "recall")
+        }
+    )
     if args.table:
         print(table(json.loads(args.table.read_text())["runs"], real))
         return
-    print(f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out accuracy "
-          f"{clf.accuracy:.1%}; cores: {config.devices()['cpu_cores']}; Keras {keras.__version__}", flush=True)
+    print(
+        f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out accuracy "
+        f"{clf.accuracy:.1%}; cores: {config.devices()['cpu_cores']}; Keras {keras.__version__}",
+        flush=True,
+    )
     runs = json.loads(args.json.read_text())["runs"] if args.json and args.json.exists() else []
     for seed in args.seeds:
         for name in args.candidates:
@@ -230,8 +278,11 @@ def main():
             r = run_one(name, seed, mnist, clf, args)
             runs.append(r)
             last = r["at_steps"][max(r["at_steps"])] if r["at_steps"] else r["at_seconds"][max(r["at_seconds"])]
-            print(f"{name} seed {seed}: {r['steps_per_s']:.1f} steps/s; at {last['steps']} steps Fréchet "
-                  f"{last['frechet_distance']:.1f}, confident {last['confident']:.1%}", flush=True)
+            print(
+                f"{name} seed {seed}: {r['steps_per_s']:.1f} steps/s; at {last['steps']} steps Fréchet "
+                f"{last['frechet_distance']:.1f}, confident {last['confident']:.1%}",
+                flush=True,
+            )
             if args.json:
                 args.json.write_text(json.dumps({"runs": runs}, indent=1))
     print()

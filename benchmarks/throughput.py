@@ -29,15 +29,15 @@ def plain_loop(kind, preset, dataset, steps):
     """The recipe's step, hand-written: D then G on fresh noise (alternating), or both from one pass (joint)."""
     r = recipes.recipe(kind, preset)
     config.set_seed(0)
-    g, d = models.build_pair(kind, preset or "default", r["latent_dim"])
-    d_opt, g_opt = (keras.optimizers.Adam(r["lr"], beta_1=r["beta_1"]) for _ in range(2))
-    ema = keras.models.clone_model(g) if r["ema"] else None
-    noise = lambda n: tf.random.normal((n, r["latent_dim"]))  # noqa: E731
+    g, d = models.build_pair(kind, preset or "default", r.latent_dim)
+    d_opt, g_opt = (keras.optimizers.Adam(r.lr, beta_1=r.beta_1) for _ in range(2))
+    ema = keras.models.clone_model(g) if r.ema else None
+    noise = lambda n: tf.random.normal((n, r.latent_dim))  # noqa: E731
 
     @tf.function
     def step(real):
         n = tf.shape(real)[0]
-        if r["step"] == "joint":
+        if r.step == "joint":
             with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
                 real_out, fake_out = d(real, training=True), d(g(noise(n), training=True), training=True)
                 d_loss = losses.non_saturating_d_loss(real_out, fake_out)
@@ -54,7 +54,7 @@ def plain_loop(kind, preset, dataset, steps):
             g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_weights), g.trainable_weights))
         if ema is not None:
             for avg, w in zip(ema.trainable_variables, g.trainable_variables):
-                avg.assign(r["ema"] * avg + (1 - r["ema"]) * w)
+                avg.assign(r.ema * avg + (1 - r.ema) * w)
             for avg, w in zip(ema.non_trainable_variables, g.non_trainable_variables):
                 avg.assign(w)
         return d_loss
@@ -94,19 +94,31 @@ def main():
     args = parser.parse_args()
 
     mnist = data.load_mnist(verbose=False)
-    batch = {k: recipes.recipe(k, p)["batch_size"] for k, p in (("dcgan", "default"), ("mlp", None))}
+    batch = {k: recipes.recipe(k, p).batch_size for k, p in (("dcgan", "default"), ("mlp", None))}
     sets = {k: data.make_dataset(mnist.x_train, b, seed=0).repeat() for k, b in batch.items()}
     tutorial_set, tutorial_steps = data.make_dataset(mnist.x_train, 256, seed=0).repeat(), max(1, args.steps // 4)
     contenders = {  # name: (run, images per round, the plain loop it is compared with)
-        "DCGAN (default): ganlab trainer": (ganlab_trainer("dcgan", "default", sets["dcgan"], args.steps),
-                                            args.steps * batch["dcgan"], "DCGAN (default): plain loop"),
-        "DCGAN (default): plain loop": (plain_loop("dcgan", "default", sets["dcgan"], args.steps),
-                                        args.steps * batch["dcgan"], None),
-        "MLP GAN: ganlab trainer": (ganlab_trainer("mlp", None, sets["mlp"], args.steps), args.steps * batch["mlp"],
-                                    "MLP GAN: plain loop"),
+        "DCGAN (default): ganlab trainer": (
+            ganlab_trainer("dcgan", "default", sets["dcgan"], args.steps),
+            args.steps * batch["dcgan"],
+            "DCGAN (default): plain loop",
+        ),
+        "DCGAN (default): plain loop": (
+            plain_loop("dcgan", "default", sets["dcgan"], args.steps),
+            args.steps * batch["dcgan"],
+            None,
+        ),
+        "MLP GAN: ganlab trainer": (
+            ganlab_trainer("mlp", None, sets["mlp"], args.steps),
+            args.steps * batch["mlp"],
+            "MLP GAN: plain loop",
+        ),
         "MLP GAN: plain loop": (plain_loop("mlp", None, sets["mlp"], args.steps), args.steps * batch["mlp"], None),
-        "tutorial network, its own joint step (batch 256)": (plain_tutorial(tutorial_set, tutorial_steps),
-                                                             tutorial_steps * 256, None),
+        "tutorial network, its own joint step (batch 256)": (
+            plain_tutorial(tutorial_set, tutorial_steps),
+            tutorial_steps * 256,
+            None,
+        ),
     }
     for run, _, _ in contenders.values():  # warm-up: tracing and the first steps
         run()
@@ -117,15 +129,19 @@ def main():
             run()
             rates[name].append(images / (time.perf_counter() - start))
 
-    print(f"{args.steps} steps x {args.rounds} rounds (median); {platform.processor() or platform.machine()}, "
-          f"{config.devices()['cpu_cores']} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}\n")
+    print(
+        f"{args.steps} steps x {args.rounds} rounds (median); {platform.processor() or platform.machine()}, "
+        f"{config.devices()['cpu_cores']} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}\n"
+    )
     print("| trainer | batch | images/s (median) | min-max | steps/s | vs plain loop, same step |")
     print("|---|---|---|---|---|---|")
-    for name, (_, images, base) in contenders.items():
+    for name, (_, _images, base) in contenders.items():
         r, size = rates[name], 256 if "256" in name else batch["mlp" if name.startswith("MLP") else "dcgan"]
         ratio = f"{statistics.median(r) / statistics.median(rates[base]):.2f}x" if base else "-"
-        print(f"| {name} | {size} | {statistics.median(r):.0f} | {min(r):.0f}-{max(r):.0f} | "
-              f"{statistics.median(r) / size:.1f} | {ratio} |")
+        print(
+            f"| {name} | {size} | {statistics.median(r):.0f} | {min(r):.0f}-{max(r):.0f} | "
+            f"{statistics.median(r) / size:.1f} | {ratio} |"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from ganlab import config  # first: imports TensorFlow quietly
 import keras
 import numpy as np
 
-from ganlab import classifier, data, metrics, pretrained
+from ganlab import classifier, data, metrics, pretrained, sampling
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINE = "2-core CPU"  # where the notebooks' stored full runs were made
@@ -57,6 +57,11 @@ def notebook_run(entry: pretrained.Entry) -> dict:
     return {"unit": unit, "count": count, "seconds": float(ends[-1][4]), "sample": "MNIST sample" in text}
 
 
+def draw(generator, z) -> np.ndarray:
+    """G(z), a conditional generator asked for the labels the shipped files were made with (0-9 in turn)."""
+    return sampling.run_generator(generator, z, pretrained.shipped_labels(generator, len(z)))
+
+
 def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
     entry = pretrained.entry(name)
     run_file = ROOT / "notebooks" / "runs" / entry.run / "generator.keras"
@@ -65,12 +70,12 @@ def build_one(name: str, mnist, judge, z: np.ndarray) -> dict:
     pretrained.save_weights(original, out)
     shipped = pretrained.build(name)
     check = pretrained.load_weights(shipped, out)
-    change = float(np.abs(pretrained.draw(shipped, z) - pretrained.draw(original, z)).max())
-    change_check = float(np.abs(pretrained.draw(shipped, check["z"]) - check["images"]).max())
+    change = float(np.abs(draw(shipped, z) - draw(original, z)).max())
+    change_check = float(np.abs(draw(shipped, check["z"]) - check["images"]).max())
     if max(change, change_check) >= MAX_CHANGE:
         raise SystemExit(f"{name}: float16 weights change the images by {change:.3g} (limit {MAX_CHANGE})")
     run = notebook_run(entry)
-    images = pretrained.draw(shipped, z)
+    images = draw(shipped, z)
     if run["sample"] != (mnist.source == "sample"):
         raise SystemExit(f"{entry.notebook} trained on other data than load_mnist() gives now ({mnist.source})")
     kw = entry.make_kwargs
@@ -138,7 +143,7 @@ def main(names) -> None:
                                                          if n in pretrained.NAMES else 99)},
     }
     path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {data._relative(path)}")
+    print(f"wrote {data.relative(path)}")
 
 
 if __name__ == "__main__":

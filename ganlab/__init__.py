@@ -8,12 +8,13 @@ The concepts a notebook meets, one hop away (``from ganlab import models`` then 
 - the networks and the game: ``models`` (MLP and DCGAN builders), ``losses`` (every GAN loss, one label
   convention), ``autodiff`` (gradients on TensorFlow, JAX or PyTorch: the only backend-specific code), ``gan``
   (the GAN as a ``keras.Model`` and its train step), ``conditional`` (the conditional GAN), ``recipes`` (the
-  course's settings, and ``make_gan``, the one factory), ``sampling`` (the one function that runs a generator);
+  course's settings as one ``Recipe``, and ``make_gan``, the one factory of every GAN of the course),
+  ``sampling`` (the one place that runs a generator: on given noise, or on noise from a seed);
 - training: ``training`` (``train()``, budgets in steps, epochs or seconds), ``checkpoints`` (the checkpoint
   format and resume), and ``callbacks/`` (what ``train()`` puts around ``fit()``: ``records``, ``guards``,
   ``progress``, ``live``);
 - judging: ``classifier`` (the digit classifier that judges), ``metrics`` (Fréchet distance, precision/recall,
-  coverage, ...), ``plotting`` (grids, curves, animations);
+  coverage, class accuracy, ...), ``plotting`` (grids, curves, animations);
 - the lessons: ``toy`` and ``playground`` (notebook 01's toy GANs), ``diagnostics`` (notebook 05's traces and
   trials), ``latent`` (notebook 07's latent space), ``pretrained`` (the shipped generators).
 

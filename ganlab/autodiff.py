@@ -30,8 +30,10 @@ def backend() -> str:
     """The running Keras backend's name, refused with a clear message if ganlab has no train step for it."""
     name = keras.backend.backend()
     if name not in BACKENDS:
-        raise RuntimeError(f"ganlab trains on the Keras backends {', '.join(BACKENDS)}, not {name!r}; "
-                           "set KERAS_BACKEND=tensorflow (or jax, or torch) before starting Python")  # fmt: skip
+        raise RuntimeError(
+            f"ganlab trains on the Keras backends {', '.join(BACKENDS)}, not {name!r}; "
+            "set KERAS_BACKEND=tensorflow (or jax, or torch) before starting Python"
+        )
     return name
 
 
@@ -78,6 +80,7 @@ def value_and_grad(fn, variables):
     on every backend, inside ``fit`` or called directly. Only ``variables`` are differentiated: whatever else the
     loss depends on is held fixed.
     """
+
     def one_loss():
         loss, aux = fn()
         return (loss,), aux
@@ -101,9 +104,10 @@ def values_and_grads(fn, groups):
         import torch
 
         losses, aux = fn()
-        grads = [list(torch.autograd.grad(loss, [v.value for v in g], allow_unused=True,
-                                          retain_graph=i < len(groups) - 1))
-                 for i, (loss, g) in enumerate(zip(losses, groups))]  # fmt: skip
+        grads = [
+            list(torch.autograd.grad(loss, [v.value for v in g], allow_unused=True, retain_graph=i < len(groups) - 1))
+            for i, (loss, g) in enumerate(zip(losses, groups))
+        ]
         return losses, aux, grads
     import jax
 
@@ -223,8 +227,12 @@ def stateless_train_step(model, state, step):
     ``state`` is Keras' tuple (trainable, non-trainable, optimizer, metrics variables' values); ``step`` reads and
     assigns ``model``'s variables as on TensorFlow, inside a StatelessScope that maps each to its value.
     """
-    groups = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
-              model.metrics_variables)  # fmt: skip
+    groups = (
+        model.trainable_variables,
+        model.non_trainable_variables,
+        model.optimizer.variables,
+        model.metrics_variables,
+    )
     mapping = [(v, value) for vs, values in zip(groups, state) for v, value in zip(vs, values)]
     with keras.StatelessScope(state_mapping=mapping) as scope:
         logs = step()

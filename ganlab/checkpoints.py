@@ -34,7 +34,7 @@ STATE_FILE = "state.npz"
 META_FILE = "meta.json"
 
 
-class DamagedCheckpoint(ValueError):
+class DamagedCheckpoint(checks.DamagedRun):
     """No checkpoint of a run folder can be loaded: each one is incomplete or its files are damaged."""
 
 
@@ -60,9 +60,9 @@ def _number(x):
 def _epoch_of(path: Path) -> int | None:
     """5 for ``ckpt-00005``; None for anything else."""
     name = path.name
-    if not name.startswith(PREFIX) or not name[len(PREFIX):].isdigit():
+    if not name.startswith(PREFIX) or not name[len(PREFIX) :].isdigit():
         return None
-    return int(name[len(PREFIX):])
+    return int(name[len(PREFIX) :])
 
 
 def list_checkpoints(directory) -> list[Path]:
@@ -156,8 +156,9 @@ def clean_temp(directory) -> None:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
-def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=(), frame_epochs=(),
-                    step=None, extra=None, keep=2) -> Path:
+def save_checkpoint(
+    gan, directory, *, epoch, history, fixed_noise=None, frames=(), frame_epochs=(), step=None, extra=None, keep=2
+) -> Path:
     """Write the full training state as ``directory/ckpt-{epoch:05d}`` atomically; return its path."""
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
         raise checks.BadInput(f"epoch must be an int >= 0, got {epoch!r}")
@@ -223,21 +224,21 @@ def save_checkpoint(gan, directory, *, epoch, history, fixed_noise=None, frames=
 
 
 def _check_fits(path: Path, meta: dict, groups: dict[str, list], gan_opts: tuple[str, str]) -> None:
-    """Raise a ValueError naming the first variable whose count or shape differs from the checkpoint's."""
-    fix = "Build the GAN with the same architecture and optimizer types that wrote it, or choose another out_dir."
+    """Raise a RefusedResume naming the first variable whose count or shape differs from the checkpoint's."""
+    fix = "Build the GAN with the same architecture and optimizer types that wrote it, or choose another folder."
     saved_opts, now_opts = meta.get("optimizers", {}), {"g_optimizer": gan_opts[0], "d_optimizer": gan_opts[1]}
     for group, variables in groups.items():
         saved = meta["shapes"].get(group, [])
         if len(saved) != len(variables):
             was = f" ({saved_opts.get(group[0], '?')})" if group in now_opts else ""
             now = f" ({now_opts[group]})" if group in now_opts else ""
-            raise checks.BadInput(
+            raise checks.RefusedResume(
                 f"checkpoint {path} does not fit this GAN: its {group} has {len(saved)} variables{was}, "
                 f"this one has {len(variables)}{now}. {fix}"
             )
         for i, (v, (saved_path, shape)) in enumerate(zip(variables, saved)):
             if tuple(v.shape) != tuple(shape):
-                raise checks.BadInput(
+                raise checks.RefusedResume(
                     f"checkpoint {path} does not fit this GAN: {group} variable {i} ({v.path}) has shape "
                     f"{tuple(v.shape)} here but {tuple(shape)} in the checkpoint ({saved_path}). {fix}"
                 )
@@ -253,7 +254,7 @@ def load_checkpoint(gan, directory) -> CheckpointState:
     clean_temp(directory)
     newest = latest_checkpoint(directory)
     if newest is None and not list_checkpoints(directory):
-        raise FileNotFoundError(f"no complete checkpoint (ckpt-* folder) in {directory}")
+        raise checks.BadInput(f"no complete checkpoint (ckpt-* folder) in {directory}")
     groups = gan.state()  # every variable, by group, in a fixed order: the GAN enumerates it
     # The newest first (latest.json's choice, then the folders by epoch); a damaged one is skipped, and said.
     candidates = ([newest] if newest else []) + [p for p in reversed(list_checkpoints(directory)) if p != newest]
@@ -266,8 +267,9 @@ def load_checkpoint(gan, directory) -> CheckpointState:
             try:
                 with np.load(path / STATE_FILE, allow_pickle=False) as npz:
                     arrays = {k: npz[k] for k in npz.files}
-                missing = [f"{g}_{i:04d}" for g, vs in groups.items() for i in range(len(vs))
-                           if f"{g}_{i:04d}" not in arrays] + [k for k in ("numpy_rng_key",) if k not in arrays]
+                missing = [
+                    f"{g}_{i:04d}" for g, vs in groups.items() for i in range(len(vs)) if f"{g}_{i:04d}" not in arrays
+                ] + [k for k in ("numpy_rng_key",) if k not in arrays]
                 if not missing:
                     break
                 reason = f"{STATE_FILE} lacks {missing[0]}"
@@ -275,8 +277,10 @@ def load_checkpoint(gan, directory) -> CheckpointState:
                 reason = f"{STATE_FILE} cannot be read ({type(err).__name__})"
         damaged.append(f"{path.name}: {reason}")
     else:
-        raise DamagedCheckpoint(f"no checkpoint in {directory} can be loaded ({'; '.join(damaged)}); delete the "
-                                f"folder to start afresh, or choose another out_dir")  # fmt: skip
+        raise DamagedCheckpoint(
+            f"no checkpoint in {directory} can be loaded ({'; '.join(damaged)}); delete the "
+            f"folder to start afresh, or choose another folder"
+        )
     for line in damaged:
         print(f"skipped the damaged checkpoint {line}; loading {path.name}, the newest undamaged one", flush=True)
     # The learning rates stay as compiled now: after a divergence, "lower the rate and resume" must work.
@@ -288,6 +292,13 @@ def load_checkpoint(gan, directory) -> CheckpointState:
     name, pos, has_gauss, cached = meta["numpy_rng"]
     np.random.set_state((name, arrays["numpy_rng_key"], pos, has_gauss, cached))
     autodiff.set_global_rng_state(arrays.get(f"rng_{autodiff.backend()}"))
-    return CheckpointState(path, int(meta["epoch"]), int(meta["step"]), {k: list(v) for k, v in meta["history"].items()},
-                           arrays.get("fixed_noise"), list(arrays["frames"]) if "frames" in arrays else [],
-                           list(meta["frame_epochs"]), meta.get("extra", {}))  # fmt: skip
+    return CheckpointState(
+        path,
+        int(meta["epoch"]),
+        int(meta["step"]),
+        {k: list(v) for k, v in meta["history"].items()},
+        arrays.get("fixed_noise"),
+        list(arrays["frames"]) if "frames" in arrays else [],
+        list(meta["frame_epochs"]),
+        meta.get("extra", {}),
+    )

@@ -99,14 +99,15 @@ class Classifier:
 
     def predict(self, images: np.ndarray, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (N, 10) and features (N, 128) of images in [-1, 1] (or uint8), checked first."""
-        from ganlab.metrics import check_images  # metrics imports this module
-
-        probs, features = self._both.predict(check_images(images), batch_size=batch_size, verbose=0)
+        x = checks.images(images, size=(28, 28))  # (N, 28, 28, 1) float32 in [-1, 1]
+        probs, features = self._both.predict(x, batch_size=batch_size, verbose=0)
         return probs.astype(np.float64), features.astype(np.float64)
 
     def __repr__(self) -> str:
-        return (f"Classifier({self.info['data']}, held-out accuracy {self.accuracy:.1%} on "
-                f"{self.info['n_test']:,} images, {self.info['steps']} training steps)")
+        return (
+            f"Classifier({self.info['data']}, held-out accuracy {self.accuracy:.1%} on "
+            f"{self.info['n_test']:,} images, {self.info['steps']} training steps)"
+        )
 
 
 _loaded: dict[str, Classifier] = {}  # cache file -> Classifier, so a notebook loads it once
@@ -164,14 +165,18 @@ def shipped(path: Path, verbose: bool = True) -> Classifier | None:
     except Exception as err:
         if verbose:
             why = "its sha256 does not match the manifest" if isinstance(err, data.DataError) else type(err).__name__
-            print(f"{data._relative(file)} is damaged or missing ({why}); training a new digit classifier instead. "
-                  f"To restore the shipped one: git checkout -- {data._relative(file)}")
+            print(
+                f"{data.relative(file)} is damaged or missing ({why}); training a new digit classifier instead. "
+                f"To restore the shipped one: git checkout -- {data.relative(file)}"
+            )
         return None
     info = record["info"]
     if verbose:
-        print(f"Loaded the shipped digit classifier ({data._relative(file)}): trained on {info['data']} "
-              f"({info['steps']} steps, {info['train_seconds']:.0f} s), held-out accuracy {info['accuracy']:.1%} on "
-              f"{info['n_test']:,} images")
+        print(
+            f"Loaded the shipped digit classifier ({data.relative(file)}): trained on {info['data']} "
+            f"({info['steps']} steps, {info['train_seconds']:.0f} s), held-out accuracy {info['accuracy']:.1%} on "
+            f"{info['n_test']:,} images"
+        )
     return Classifier(model, info)
 
 
@@ -182,15 +187,24 @@ def _train_and_cache(mnist: data.ImageData, steps: int, path: Path, verbose: boo
     seconds = time.perf_counter() - start
     probs = model.predict(data.to_float(mnist.x_test), batch_size=500, verbose=0)
     accuracy = float(np.mean(np.argmax(probs, axis=1) == mnist.y_test))
-    info = {"data": f"{mnist.name} {mnist.source}", "n_train": len(mnist.x_train), "n_test": len(mnist.x_test),
-            "steps": steps, "smoke": config.is_smoke(), "recipe": RECIPE, "accuracy": accuracy,
-            "train_seconds": round(seconds, 1)}
+    info = {
+        "data": f"{mnist.name} {mnist.source}",
+        "n_train": len(mnist.x_train),
+        "n_test": len(mnist.x_test),
+        "steps": steps,
+        "smoke": config.is_smoke(),
+        "recipe": RECIPE,
+        "accuracy": accuracy,
+        "train_seconds": round(seconds, 1),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     files.atomic_write(path, model.save)
     files.atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(info, indent=1)))
     if verbose:
-        print(f"Trained the digit classifier on {info['data']} ({steps} steps) in {seconds:.0f} s: held-out "
-              f"accuracy {accuracy:.1%} on {len(mnist.x_test):,} images; cached in {data._relative(path.parent)}/")
+        print(
+            f"Trained the digit classifier on {info['data']} ({steps} steps) in {seconds:.0f} s: held-out "
+            f"accuracy {accuracy:.1%} on {len(mnist.x_test):,} images; cached in {data.relative(path.parent)}/"
+        )
     return Classifier(model, info)
 
 

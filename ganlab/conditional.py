@@ -4,15 +4,17 @@ The label enters G as a learned vector joined to z, and D at its end (a projecti
 2018): D's logit is "how real the image features look" plus "how well they match digit y's learned template".
 ``ConditionalGAN`` trains on (images, labels): D calls (real image, its label) real, (G(z, y), y) fake and, so that
 it must read the label, (real image, wrong label) fake too (Reed et al., 2016); G, asked for random y, must draw
-a y to fool it. Without labels, ``sample``/``generate``/snapshots use ``sampling.default_labels``, digits in order (100
-images: a row per digit). ``class_accuracy`` asks for each digit and counts how often ``ganlab.metrics``'
-classifier agrees; ``plot_digit`` and ``explore_digits`` are notebook 06's digit picker and latent sliders.
+a y to fool it. ``sampling.draw`` and ``sampling.run_generator`` draw from it like any generator (without labels:
+``sampling.default_labels``, digits in order; 100 images: a row per digit); ``metrics.class_accuracy`` measures
+whether it obeys. ``plot_digit`` draws one z as every digit, and ``explore_digits`` wraps it in notebook 06's digit
+picker and latent sliders (``widgets.digit_explorer``): the pure drawing beside its thin widget, as STYLE.md keeps
+them, and both about the conditional generator alone.
 """
 
 from __future__ import annotations
 
 
-from ganlab import config  # first: imports TensorFlow quietly
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
 import matplotlib.pyplot as plt
@@ -20,7 +22,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganlab import autodiff, checks, models, sampling
-from ganlab.gan import GAN, METRICS, _check_network
+from ganlab.gan import GAN, METRICS
 
 N_CLASSES = sampling.N_CLASSES
 IMAGE_SHAPE = (28, 28, 1)
@@ -36,12 +38,13 @@ def build_cgan_generator(latent_dim=100, embed_dim=50, preset="default", name="c
     # The label becomes a learned vector that joins z; then the DCGAN generator's own layers.
     z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
     label = keras.Input((), dtype="int32", name="label")  # (B,)
-    embedded = layers.Embedding(N_CLASSES, checks.positive_int(embed_dim, "embed_dim"),
-                                name="g_embed")(label)  # (B, embed_dim)
+    embedded = layers.Embedding(N_CLASSES, checks.positive_int(embed_dim, "embed_dim"), name="g_embed")(
+        label
+    )  # (B, embed_dim)
     x = layers.Concatenate(name="g_concat")([z, embedded])  # (B, latent_dim + embed_dim)
     image = models.dcgan_generator_stack(x, preset, IMAGE_SHAPE, bn_momentum=BN_MOMENTUM)  # (B, 28, 28, 1)
-    model = keras.Model([z, label], image, name=models._check_name(name))
-    return models._assert_output_shape(model, (None, *IMAGE_SHAPE))
+    model = keras.Model([z, label], image, name=checks.text(name, "name"))
+    return models.assert_output_shape(model, (None, *IMAGE_SHAPE))
 
 
 def build_cgan_discriminator(preset="default", name="cgan_discriminator", spectral_norm=False):
@@ -54,18 +57,20 @@ def build_cgan_discriminator(preset="default", name="cgan_discriminator", spectr
     template = layers.Embedding(N_CLASSES, h.shape[-1], name="d_embed")(label)  # (B, F)
     match = layers.Dot(axes=1, name="d_match")([h, template])  # (B, 1)
     logits = layers.Add(name="d_logits")([layers.Dense(1, name="d_realness")(h), match])  # (B, 1)
-    model = keras.Model([image, label], logits, name=models._check_name(name))
-    return models._assert_output_shape(model, (None, 1))
+    model = keras.Model([image, label], logits, name=checks.text(name, "name"))
+    return models.assert_output_shape(model, (None, 1))
 
 
 def _check_two_inputs(net, label: str, first: str, out) -> tuple:
     """Refuse a network that is not [``first``, integer label (B,)] -> ``out``; return its first input's shape."""
-    _check_network(net, label)
+    checks.network(net, label)
     inputs = getattr(net, "inputs", None) or []
     shapes = [tuple(t.shape) for t in inputs]
     if len(shapes) != 2 or shapes[1] != (None,) or "int" not in str(inputs[1].dtype):
-        raise checks.BadInput(f"a conditional {label} takes two inputs, [{first}, integer label (B,)], as "
-                         f"conditional.build_cgan_{label} makes; {net.name!r} takes {shapes}")  # fmt: skip
+        raise checks.BadInput(
+            f"a conditional {label} takes two inputs, [{first}, integer label (B,)], as "
+            f"conditional.build_cgan_{label} makes; {net.name!r} takes {shapes}"
+        )
     if tuple(net.output_shape) != out:
         raise checks.BadInput(f"the conditional {label} must output shape {out}, got {tuple(net.output_shape)}")
     return shapes[0][1:]
@@ -74,16 +79,19 @@ def _check_two_inputs(net, label: str, first: str, out) -> tuple:
 def is_conditional(model) -> bool:
     """True for a ConditionalGAN, or a Keras generator taking [z, label] (e.g. a loaded ``generator.keras``)."""
     try:
-        return bool(_net(model))
+        return bool(sampler(model))
     except ValueError:
         return False
 
 
-def _net(generator) -> keras.Model:
-    """The Keras generator of a ConditionalGAN, or a conditional generator itself; else a ValueError."""
+def sampler(generator) -> keras.Model:
+    """The Keras network that draws for a ConditionalGAN (its ``sampler``), or a conditional generator itself,
+    checked to take [z, label] to an image; else a ValueError."""
     net = generator.sampler if isinstance(generator, ConditionalGAN) else generator
     if not isinstance(net, keras.Model):
-        raise checks.BadInput(f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}")
+        raise checks.BadInput(
+            f"expected a ConditionalGAN or a generator taking [z, label]; got {type(generator).__name__}"
+        )
     _check_two_inputs(net, "generator", "z (B, latent_dim)", (None, *IMAGE_SHAPE))
     return net
 
@@ -105,10 +113,11 @@ class ConditionalGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim=None, mismatch=True, seed=None, *, ema=None, **kwargs):
         if "step" in kwargs or "n_critic" in kwargs:
-            raise checks.BadInput("a ConditionalGAN takes one alternating D step and one G step per batch; it has no "
-                             "step= or n_critic= choice")
-        if not isinstance(mismatch, bool):
-            raise checks.BadInput(f"mismatch must be True or False (show D real images with wrong labels), got {mismatch!r}")
+            raise checks.BadInput(
+                "a ConditionalGAN takes one alternating D step and one G step per batch; it has no "
+                "step= or n_critic= choice"
+            )
+        checks.flag(mismatch, "mismatch", "show D real images with wrong labels")
         super().__init__(generator, discriminator, latent_dim, seed=seed, ema=ema, **kwargs)
         self.mismatch = mismatch
 
@@ -124,8 +133,10 @@ class ConditionalGAN(GAN):
         """As ``GAN.compile``; losses with a gradient penalty are refused (it would need labels too)."""
         super().compile(d_optimizer, g_optimizer, loss=loss, **kwargs)
         if self.loss_fn.gp_weight > 0:
-            raise checks.BadInput(f"ConditionalGAN does not support the {self.loss_fn.name!r} loss (its gradient penalty "
-                             "calls D on images alone); use non_saturating, minimax, least_squares or hinge")
+            raise checks.BadInput(
+                f"ConditionalGAN does not support the {self.loss_fn.name!r} loss (its gradient penalty "
+                "calls D on images alone); use non_saturating, minimax, least_squares or hinge"
+            )
 
     @property
     def metrics(self):
@@ -149,13 +160,16 @@ class ConditionalGAN(GAN):
         with ``mismatch``, is (real image, a wrong label) (the matching-aware discriminator of Reed et al., 2016)."""
         real, labels, batch_size = ops.cast(real, "float32"), ops.cast(labels, "int32"), ops.shape(real)[0]
         fake_labels = self._random_labels(batch_size)  # (B,)
-        fake = ops.stop_gradient(self.generator([self._noise(batch_size), fake_labels], training=True))  # (B, 28, 28, 1)
+        fake = ops.stop_gradient(
+            self.generator([self._noise(batch_size), fake_labels], training=True)
+        )  # (B, 28, 28, 1)
         if self.mismatch:  # (real image, a wrong label) is fake too, so D must check the label
             wrong = (labels + self._random_labels(batch_size, low=1)) % N_CLASSES  # (B,), never the true one
 
         def d_loss_fn():
-            return matching_d_loss(self.loss_fn, self.discriminator, real, labels, fake, fake_labels,
-                                   wrong if self.mismatch else None)
+            return matching_d_loss(
+                self.loss_fn, self.discriminator, real, labels, fake, fake_labels, wrong if self.mismatch else None
+            )
 
         d_vars = self.discriminator.trainable_weights
         d_loss, (real_logits, fake_logits), grads = autodiff.value_and_grad(d_loss_fn, d_vars)
@@ -178,70 +192,14 @@ class ConditionalGAN(GAN):
 
     def batch_step(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise checks.BadInput("a ConditionalGAN trains on (images, labels) batches; make its dataset with "
-                             "data.make_dataset(images, batch_size, labels=labels)")
+            raise checks.BadInput(
+                "a ConditionalGAN trains on (images, labels) batches; make its dataset with "
+                "data.make_dataset(images, batch_size, labels=labels)"
+            )
         self.d_step(data[0], data[1])
         self.g_step(ops.shape(data[0])[0])
         self.update_ema()
         return {m.name: m.result() for m in self.metrics}
-
-    def sample(self, z, labels=None) -> np.ndarray:
-        """Images G(z, labels) in [-1, 1] as NumPy (inference mode); no labels: ``sampling.default_labels``."""
-        return draw_z(self, z, labels)
-
-    def generate(self, n, labels=None, seed=None) -> np.ndarray:
-        """``n`` images of the digits ``labels`` (default: ``sampling.default_labels(n)``), reproducible with ``seed``."""
-        n = checks.positive_int(n, "n")
-        rng = np.random if seed is None else np.random.default_rng(seed)
-        return self.sample(rng.standard_normal((n, self.latent_dim)).astype(np.float32), labels)
-
-
-def make_cgan(latent_dim=None, *, lr=None, beta_1=None, ema=None, loss="non_saturating", preset="default",
-              mismatch=True, seed=42):
-    """A compiled conditional DCGAN of the course, seeded, with one Adam per network.
-
-    Settings left at None come from ``ganlab.recipes.recipe("cgan", preset)``, the DCGAN's (``ema=0``: no weight
-    average); the conditional step is always the alternating one.
-    """
-    from ganlab import recipes
-
-    r = recipes.recipe("cgan", preset)
-    latent_dim = r["latent_dim"] if latent_dim is None else latent_dim
-    lr, beta_1 = (r["lr"] if lr is None else lr), (r["beta_1"] if beta_1 is None else beta_1)
-    config.set_seed(seed)
-    gan = ConditionalGAN(build_cgan_generator(latent_dim, preset=preset), build_cgan_discriminator(preset=preset),
-                         mismatch=mismatch, seed=seed, ema=r["ema"] if ema is None else (ema or None))  # fmt: skip
-    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss=loss)
-    return gan
-
-
-def draw_z(generator, z, labels) -> np.ndarray:
-    """G(z, labels) in [-1, 1] (inference mode) from a ConditionalGAN or a conditional Keras generator."""
-    return sampling.run_generator(_net(generator), z, labels)
-
-
-def draw(generator, labels, seed=0) -> np.ndarray:
-    """Images of the digits ``labels`` (n,) with noise z from ``seed``: what ``class_accuracy`` and the CLI use."""
-    net, n = _net(generator), len(np.atleast_1d(labels))
-    return draw_z(net, np.random.default_rng(seed).standard_normal((n, net.inputs[0].shape[1])), labels)
-
-
-def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
-    """Ask for ``n_per_class`` of each digit; the share the classifier labels as asked, per digit and on average.
-
-    Returns ``per_class`` (10,), ``mean``, and ``confusion`` (10, 10): row = digit asked for, column = digit seen.
-    """
-    n_per_class = checks.positive_int(n_per_class, "n_per_class")
-    if not callable(getattr(classifier, "predict", None)):
-        raise checks.BadInput(f"classifier must have .predict(images) -> (probs, features), as classifier.get_classifier's "
-                         f"does; got {type(classifier).__name__}")  # fmt: skip
-    asked = np.repeat(np.arange(N_CLASSES), n_per_class)
-    probs = np.asarray(classifier.predict(draw(generator, asked, seed))[0])
-    confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
-    np.add.at(confusion, (asked, probs.argmax(axis=1)), 1)
-    per_class = np.diag(confusion) / n_per_class
-    return {"per_class": per_class, "mean": float(per_class.mean()), "confusion": confusion, "n_per_class": n_per_class}
 
 
 def plot_digit(generator, z, digit, title=None):
@@ -251,9 +209,11 @@ def plot_digit(generator, z, digit, title=None):
     from ganlab import plotting
 
     digit, z = int(sampling.check_labels(digit, 1)[0]), np.asarray(z, dtype=np.float32).reshape(1, -1)
-    row = draw_z(generator, np.repeat(z, N_CLASSES, axis=0), np.arange(N_CLASSES))  # (10, 28, 28, 1)
+    row = sampling.run_generator(
+        sampler(generator), np.repeat(z, N_CLASSES, axis=0), np.arange(N_CLASSES)
+    )  # (10, 28, 28, 1): the same z as each digit
     fig, (big, strip) = plt.subplots(1, 2, figsize=(9, 2.2), width_ratios=[1, 4.2], layout="constrained")
-    big.imshow(plotting.make_grid(row[digit: digit + 1], pad=0), cmap="gray", vmin=0, vmax=1)
+    big.imshow(plotting.make_grid(row[digit : digit + 1], pad=0), cmap="gray", vmin=0, vmax=1)
     big.set_title(title or f"asked for a {digit}", fontsize=10)
     strip.imshow(plotting.make_grid(row, ncols=5), cmap="gray", vmin=0, vmax=1)  # 2 rows of 5, 29 px apart
     box = (29 * (digit % 5) + 0.5, 29 * (digit // 5) + 0.5)  # the asked digit's tile (pixel centres at integers)
@@ -268,4 +228,8 @@ def explore_digits(generator, n_sliders=3, digit=0, seed=0):
     digit picker and latent sliders in a live kernel."""
     from ganlab.widgets.digit_explorer import DigitExplorer
 
-    return DigitExplorer(generator, n_sliders=n_sliders, digit=digit, seed=seed)
+    def draw(z, digit, title):
+        return plot_digit(generator, z, digit, title=title)
+
+    latent_dim = sampler(generator).inputs[0].shape[1]
+    return DigitExplorer(draw, latent_dim, n_sliders=n_sliders, digit=digit, seed=seed)

@@ -98,8 +98,7 @@ def import_tensorflow():
 
 def set_seed(seed: int = 42) -> int:
     """Seed Python, NumPy, TensorFlow and Keras so a cell gives the same result on every run."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise checks.BadInput(f"seed must be a non-negative int, got {seed!r}")
+    seed = checks.integer(seed, "seed", 0)
     import_tensorflow()
     import keras
 

@@ -38,8 +38,18 @@ FASHION_PARTS = {
     "x_test": "t10k-images-idx3-ubyte.gz",
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 DOWNLOAD_TIMEOUT_S = 15
 HOW_TO_GET_FULL = (
@@ -48,7 +58,7 @@ HOW_TO_GET_FULL = (
 )
 
 
-class DataError(RuntimeError):
+class DataError(checks.BadInput):
     """The data files are missing or damaged; the message says what to do."""
 
 
@@ -67,8 +77,10 @@ class ImageData:
     class_names: tuple[str, ...] = tuple(str(d) for d in range(10))
 
     def __repr__(self) -> str:
-        return (f"ImageData({self.name}, source={self.source!r}, train={len(self.x_train):,}, "
-                f"test={len(self.x_test):,}, from {self.path})")
+        return (
+            f"ImageData({self.name}, source={self.source!r}, train={len(self.x_train):,}, "
+            f"test={len(self.x_test):,}, from {self.path})"
+        )
 
 
 def data_dir() -> Path:
@@ -109,8 +121,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8 or len(x) != len(y):
-            raise DataError(f"{path} holds x_{split} of shape {x.shape} and dtype {x.dtype}; "
-                            "expected (N, 28, 28) uint8 with one label per image. Delete it and run again.")
+            raise DataError(
+                f"{path} holds x_{split} of shape {x.shape} and dtype {x.dtype}; "
+                "expected (N, 28, 28) uint8 with one label per image. Delete it and run again."
+            )
     return arrays
 
 
@@ -129,7 +143,7 @@ def download(url: str, dest: Path, expected_sha256: str | None = None, timeout: 
     return dest
 
 
-def _relative(path: Path) -> str:
+def relative(path: Path) -> str:
     """A path as a learner should see it: relative to the data folder's parent, never this machine's root."""
     try:
         return str(path.relative_to(data_dir().parent))
@@ -141,8 +155,9 @@ def _resolve_source(source: str | None) -> str:
     source = source if source is not None else (os.environ.get(SOURCE_ENV) or "auto")
     source = source.strip().lower()
     if source not in SOURCES:
-        raise checks.BadInput(f"MNIST source {source!r} is not one of {', '.join(SOURCES)} "
-                         f"(set by the source argument or {SOURCE_ENV}).")
+        raise checks.BadInput(
+            f"MNIST source {source!r} is not one of {', '.join(SOURCES)} (set by the source argument or {SOURCE_ENV})."
+        )
     return source
 
 
@@ -151,22 +166,26 @@ def _full_mnist(folder: Path, allow_download: bool) -> tuple[Path, str]:
     path = folder / MNIST_FILE
     if path.exists():
         verify_file(path, MNIST_SHA256, f"Delete {path.name} and run again to download it afresh.")
-        return path, f"full MNIST found in {_relative(path)}"
+        return path, f"full MNIST found in {relative(path)}"
     if not allow_download:
-        raise DataError(f"{_relative(path)} is missing and downloading is switched off.")
+        raise DataError(f"{relative(path)} is missing and downloading is switched off.")
     download(MNIST_URL, path, MNIST_SHA256)
-    return path, f"full MNIST downloaded from Keras' server into {_relative(path)}"
+    return path, f"full MNIST downloaded from Keras' server into {relative(path)}"
 
 
 def load_mnist(source: str | None = None, *, allow_download: bool = True, verbose: bool = True) -> ImageData:
     """Load MNIST as uint8 arrays: the full set where it can be had, else the shipped 5,000-image sample."""
-    asked = "source 'full'" if source is not None else f"{SOURCE_ENV}=full"  # how the caller asked, for messages
+    # How the caller asked, for messages: an argument (the same words for the command line's --data and Python's
+    # source), or the environment.
+    asked = "" if source is not None else f" ({SOURCE_ENV}=full)"
     source = _resolve_source(source)
     folder = data_dir()
     if source == "standin":  # a real 60,000-image set of MNIST's shape, for measuring what full-size data costs
         fashion = load_fashion_mnist(allow_download=allow_download, verbose=False)
-        note = (f"STAND-IN ({SOURCE_ENV}=standin): {fashion.name}'s {len(fashion.x_train):,} training images in MNIST's "
-                "place, to time a full-size run; the pictures and scores are of clothes, not digits.")
+        note = (
+            f"STAND-IN ({SOURCE_ENV}=standin): {fashion.name}'s {len(fashion.x_train):,} training images in MNIST's "
+            "place, to time a full-size run; the pictures and scores are of clothes, not digits."
+        )
         if verbose:
             print(note)
         return replace(fashion, source="standin", note=note)
@@ -174,25 +193,30 @@ def load_mnist(source: str | None = None, *, allow_download: bool = True, verbos
         try:
             path, note = _full_mnist(folder, allow_download)
             arrays = _read_npz(path)
-            return ImageData(**arrays, name="MNIST", source="full", path=_relative(path), note=note)
+            return ImageData(**arrays, name="MNIST", source="full", path=relative(path), note=note)
         except (OSError, DataError) as err:
             reason = str(getattr(err, "reason", None) or err)
             if source == "full":
-                sample = asked.replace("full", "sample")
-                raise DataError(f"Full MNIST was requested ({asked}) but cannot be had ({reason}). To get it, "
-                                f"{HOW_TO_GET_FULL.removeprefix('for the full 60,000-image set, ')}; or use the "
-                                f"shipped 5,000-image sample ({sample}).") from err  # fmt: skip
+                sample = f"{SOURCE_ENV}=sample" if asked else "'sample'"
+                raise DataError(
+                    f"Full MNIST was requested{asked} but cannot be had ({reason}). To get it, "
+                    f"{HOW_TO_GET_FULL.removeprefix('for the full 60,000-image set, ')}; or use the "
+                    f"shipped 5,000-image sample ({sample})."
+                ) from err
             why = f"no full MNIST in data/ and the download failed ({reason})"
     else:
         why = f"{SOURCE_ENV}=sample"
     path = folder / SAMPLE_FILE
-    verify_file(path, SAMPLE_SHA256,
-                "Restore the shipped file with `git checkout -- data/mnist_sample.npz` (or re-clone the course).")
+    verify_file(
+        path,
+        SAMPLE_SHA256,
+        "Restore the shipped file with `git checkout -- data/mnist_sample.npz` (or re-clone the course).",
+    )
     arrays = _read_npz(path)
     note = f"Using the shipped 5,000-image MNIST sample ({why}); {HOW_TO_GET_FULL}."
     if verbose:
         print(note)
-    return ImageData(**arrays, name="MNIST", source="sample", path=_relative(path), note=note)
+    return ImageData(**arrays, name="MNIST", source="sample", path=relative(path), note=note)
 
 
 def _read_idx_gz(path: Path) -> np.ndarray:
@@ -202,7 +226,7 @@ def _read_idx_gz(path: Path) -> np.ndarray:
     if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
         raise DataError(f"{path} is not an IDX file of unsigned bytes.")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -211,10 +235,13 @@ def load_fashion_mnist(*, allow_download: bool = True, verbose: bool = True) -> 
     folder = data_dir()
     cached = folder / FASHION_FILE
     if cached.exists():
-        arrays, path = _read_npz(cached), _relative(cached)
+        arrays, path = _read_npz(cached), relative(cached)
         note = f"Fashion-MNIST from {path}"
     elif all((FASHION_DEBIAN_DIR / f).exists() for f in FASHION_PARTS.values()):
-        arrays, path = {k: _read_idx_gz(FASHION_DEBIAN_DIR / f) for k, f in FASHION_PARTS.items()}, str(FASHION_DEBIAN_DIR)
+        arrays, path = (
+            {k: _read_idx_gz(FASHION_DEBIAN_DIR / f) for k, f in FASHION_PARTS.items()},
+            str(FASHION_DEBIAN_DIR),
+        )
         note = f"Fashion-MNIST from Debian's dataset-fashion-mnist ({FASHION_DEBIAN_DIR})"
     elif allow_download:
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -227,47 +254,37 @@ def load_fashion_mnist(*, allow_download: bool = True, verbose: bool = True) -> 
                 ) from err
             np.savez_compressed(Path(tmp) / FASHION_FILE, **arrays)
             os.replace(Path(tmp) / FASHION_FILE, cached)
-        path = _relative(cached)
+        path = relative(cached)
         note = f"Fashion-MNIST downloaded from Keras' server into {path}"
     else:
         raise DataError("Fashion-MNIST is not on this machine and downloading is switched off.")
     if verbose:
         print(note)
-    return ImageData(**arrays, name="Fashion-MNIST", source="full", path=path,
-                     note=note, class_names=FASHION_CLASSES)
+    return ImageData(**arrays, name="Fashion-MNIST", source="full", path=path, note=note, class_names=FASHION_CLASSES)
 
 
 def to_float(images) -> np.ndarray:
     """uint8 images in [0, 255] → float32 in [-1, 1] with a channel axis: (N, 28, 28) → (N, 28, 28, 1)."""
-    x = np.asarray(images)
-    if x.dtype != np.uint8:
-        raise checks.BadInput(f"to_float expects uint8 images in [0, 255], got dtype {x.dtype}; "
-                         "float images are probably scaled already.")
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[-1] != 1:
-        raise checks.BadInput(f"to_float expects images of shape (N, H, W) or (N, H, W, 1), got {x.shape}.")
-    return x.astype(np.float32) / 127.5 - 1.0
+    dtype = np.asarray(images).dtype
+    if dtype != np.uint8:
+        raise checks.BadInput(
+            f"to_float expects uint8 images in [0, 255], got dtype {dtype}; float images are probably scaled already."
+        )
+    return checks.images(images)  # x / 127.5 - 1
 
 
 def to_uint8(images) -> np.ndarray:
     """float images in [-1, 1] → uint8 in [0, 255], same shape (the inverse of ``to_float``)."""
-    x = np.asarray(images, dtype=np.float32)
-    if not np.all(np.isfinite(x)):
-        raise checks.BadInput("to_uint8 got non-finite values (NaN or inf); the generator has probably diverged.")
-    if x.size and (x.min() < -1.0 - 1e-3 or x.max() > 1.0 + 1e-3):
-        raise checks.BadInput(f"to_uint8 expects values in [-1, 1], got [{x.min():.3g}, {x.max():.3g}].")
-    return np.round((np.clip(x, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    return np.round((checks.pixels(images) + 1.0) * 127.5).astype(np.uint8)
 
 
-def make_dataset(images, batch_size: int = 128, *, labels=None, shuffle: bool = True, seed: int = 0,
-                 drop_remainder: bool = True):
+def make_dataset(
+    images, batch_size: int = 128, *, labels=None, shuffle: bool = True, seed: int = 0, drop_remainder: bool = True
+):
     """A tf.data pipeline for training: scale to [-1, 1], shuffle each epoch, batch, prefetch."""
     tf = config.import_tensorflow()
     batch_size = checks.positive_int(batch_size, "batch_size")
-    x = to_float(images) if np.asarray(images).dtype == np.uint8 else np.asarray(images, dtype=np.float32)
-    if x.ndim != 4 or x.size == 0:
-        raise checks.BadInput(f"make_dataset expects a non-empty batch of images (N, H, W[, 1]), got shape {x.shape}.")
+    x = checks.images(images)  # (N, H, W, 1) float32 in [-1, 1]; uint8 pixels scaled as to_float does
     if drop_remainder and len(x) < batch_size:
         raise checks.BadInput(f"batch_size {batch_size} is larger than the {len(x)} images; use a smaller batch size.")
     if labels is not None:

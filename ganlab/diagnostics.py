@@ -39,8 +39,9 @@ class CoverageTrace(keras.callbacks.Callback):
         checks.positive_int(every, "every", "epochs between measurements")
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or len(z) < metrics.MIN_N:
-            raise checks.BadInput(f"z must be a batch of at least {metrics.MIN_N} noise vectors (n, latent_dim), got "
-                             f"shape {z.shape}")  # fmt: skip
+            raise checks.BadInput(
+                f"z must be a batch of at least {metrics.MIN_N} noise vectors (n, latent_dim), got shape {z.shape}"
+            )
         self.classifier, self.z, self.every = classifier, z, every
         self.history = {"epoch": [], "coverage": [], "confident": [], "histogram": []}
 
@@ -49,9 +50,12 @@ class CoverageTrace(keras.callbacks.Callback):
         if not np.all(np.isfinite(images)):
             return  # a diverged generator; StopOnNonFinite reports it
         probs, _ = self.classifier.predict(np.clip(images, -1.0, 1.0))
-        for key, value in (("epoch", int(epoch)), ("coverage", metrics.coverage(probs)),
-                           ("confident", metrics.confident_rate(probs)),
-                           ("histogram", metrics.class_histogram(probs))):  # fmt: skip
+        for key, value in (
+            ("epoch", int(epoch)),
+            ("coverage", metrics.coverage(probs)),
+            ("confident", metrics.confident_rate(probs)),
+            ("histogram", metrics.class_histogram(probs)),
+        ):
             self.history[key].append(value)
 
     def on_train_begin(self, logs=None):
@@ -71,18 +75,18 @@ class AnnealInstanceNoise(keras.callbacks.Callback):
 
     def __init__(self, start, steps):
         super().__init__()
-        if isinstance(start, bool) or not isinstance(start, (int, float)) or not np.isfinite(start) or start < 0:
-            raise checks.BadInput(f"start must be a std >= 0 such as 0.1, got {start!r}")
-        checks.positive_int(steps, "steps", "updates until the noise reaches 0")
-        self.start, self.steps = float(start), int(steps)
+        self.start = checks.number(start, "start", 0, meaning="the first std, such as 0.1")
+        self.steps = checks.positive_int(steps, "steps", "updates until the noise reaches 0")
 
     def std_at(self, step: int) -> float:
         return self.start * max(0.0, 1.0 - step / self.steps)
 
     def on_train_begin(self, logs=None):
         if getattr(self.model, "noise_std", None) is None:
-            raise checks.BadInput("this GAN has no instance noise; build it with instance_noise=... "
-                             "(e.g. recipes.make_gan(..., instance_noise=0.1))")
+            raise checks.BadInput(
+                "this GAN has no instance noise; build it with instance_noise=... "
+                "(e.g. recipes.make_gan(..., instance_noise=0.1))"
+            )
 
     def on_train_batch_begin(self, batch, logs=None):
         self.model.noise_std.assign(self.std_at(int(self.model.g_optimizer.iterations.numpy())))
@@ -108,15 +112,31 @@ class Trial:
         if self.scores is None:
             return f"{head}; diverged ({self.diverged}), nothing to score"
         s = self.scores
-        return (f"{head}; Fréchet {fmt(s['frechet_distance'])}, confident {s['confident']:.1%}, "
-                f"digits {s['coverage']}/10, precision {s['precision']:.3f}, recall {s['recall']:.3f}")
+        return (
+            f"{head}; Fréchet {fmt(s['frechet_distance'])}, confident {s['confident']:.1%}, "
+            f"digits {s['coverage']}/10, precision {s['precision']:.3f}, recall {s['recall']:.3f}"
+        )
 
     def __repr__(self) -> str:
         return f"Trial({self.summary()})"
 
 
-def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500, trace_n=250, every=1, seed=0,
-              classifier=None, callbacks=(), n_train=None):
+def run_trial(
+    name,
+    gan,
+    mnist,
+    steps,
+    *,
+    round_steps=None,
+    batch_size=64,
+    n=500,
+    trace_n=250,
+    every=1,
+    seed=0,
+    classifier=None,
+    callbacks=(),
+    n_train=None,
+):
     """Train a compiled ``gan`` on ``mnist.x_train`` for ``steps`` with a :class:`CoverageTrace`, then score it.
 
     The history and the traces have a row per round of ``round_steps`` steps (``training.train``'s default if None).
@@ -127,10 +147,9 @@ def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500
     n_train images only (smoke runs). A run that diverges (NaN) is
     returned with ``diverged`` set and no scores.
     """
-    if not isinstance(name, str) or not name:
-        raise checks.BadInput(f"name must be a non-empty string, got {name!r}")
-    if n_train is not None and (isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < batch_size):
-        raise checks.BadInput(f"n_train must be None (all images) or an int >= batch_size ({batch_size}), got {n_train!r}")
+    checks.text(name, "name")
+    if n_train is not None:
+        checks.integer(n_train, "n_train", batch_size, meaning="at least a batch; None: all images")
     classifier = classifier or get_classifier(mnist)
     z = np.random.default_rng(seed).standard_normal((n, *gan.latent_shape)).astype(np.float32)
     trace = CoverageTrace(classifier, z[:trace_n], every=every)
@@ -138,8 +157,9 @@ def run_trial(name, gan, mnist, steps, *, round_steps=None, batch_size=64, n=500
     dataset = data.make_dataset(mnist.x_train[:n_train], per_step, seed=seed)
     start, diverged = time.perf_counter(), None
     try:
-        run = training.train(gan, dataset, steps=steps, steps_per_epoch=round_steps, verbose=0,
-                             callbacks=[trace, *callbacks])  # fmt: skip
+        run = training.train(
+            gan, dataset, steps=steps, steps_per_epoch=round_steps, verbose=0, callbacks=[trace, *callbacks]
+        )
     except TrainingDiverged as error:
         run = error.run
         diverged = run.stopped_reason
@@ -162,8 +182,14 @@ def plot_trials(trials, n_images=24):
     trials = [trials] if isinstance(trials, Trial) else list(trials)
     if not trials or not all(isinstance(t, Trial) for t in trials):
         raise checks.BadInput("plot_trials needs a Trial or a list of Trials (from diagnostics.run_trial)")
-    fig, axes = plt.subplots(len(trials), 4, figsize=(14, 2.5 * len(trials)), squeeze=False, layout="constrained",
-                             gridspec_kw={"width_ratios": (1, 1, 1, 1.5)})  # fmt: skip
+    fig, axes = plt.subplots(
+        len(trials),
+        4,
+        figsize=(14, 2.5 * len(trials)),
+        squeeze=False,
+        layout="constrained",
+        gridspec_kw={"width_ratios": (1, 1, 1, 1.5)},
+    )
     for row, trial in zip(axes, trials):
         h, c = trial.history, trial.coverage
         xlabel = f"round of {trial.round_steps} steps" if trial.round_steps else "epoch"
@@ -193,7 +219,12 @@ def plot_trials(trials, n_images=24):
         ax = row[3]
         ax.axis("off")
         if trial.samples is not None:
-            ax.imshow(plotting.make_grid(trial.samples[:n_images], ncols=8), cmap="gray", vmin=0, vmax=1,
-                      interpolation="nearest")  # fmt: skip
+            ax.imshow(
+                plotting.make_grid(trial.samples[:n_images], ncols=8),
+                cmap="gray",
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
         ax.set_title(f"samples after {trial.steps} G steps" if trial.samples is not None else "diverged")
     return fig

@@ -19,10 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from ganlab import checks
+
 LOCK_FILE = ".lock"
 
 
-class FolderInUse(RuntimeError):
+class FolderInUse(checks.RefusedResume):
     """Another live process holds this run folder's lock."""
 
 
@@ -104,8 +106,12 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         self.folder.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "started_ticks": _started(os.getpid())}
+        me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "started_ticks": _started(os.getpid()),
+        }
         for _ in range(3):  # a stale lock is removed, then taken like a free one
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
@@ -113,14 +119,18 @@ class RunLock:
                 owner = self._owner()
                 pid, host = owner.get("pid"), owner.get("host")
                 if isinstance(pid, int) and (host != me["host"] or _alive(owner)):
-                    raise FolderInUse(f"{self.folder} is in use by process {pid} on {host} (since "
-                                      f"{owner.get('started', '?')}); wait for it to finish, stop it, or choose "
-                                      f"another folder") from None  # fmt: skip
+                    raise FolderInUse(
+                        f"{self.folder} is in use by process {pid} on {host} (since "
+                        f"{owner.get('started', '?')}); wait for it to finish, stop it, or choose "
+                        f"another folder"
+                    ) from None
                 if not owner and time.time() - self._mtime() < 2:  # being written by its owner right now
                     time.sleep(0.2)
                     continue
-                self.notice(f"{self.folder}: removing a stale lock left by process {pid or '?'} "
-                            f"(started {owner.get('started', '?')}), which no longer runs")  # fmt: skip
+                self.notice(
+                    f"{self.folder}: removing a stale lock left by process {pid or '?'} "
+                    f"(started {owner.get('started', '?')}), which no longer runs"
+                )
                 self.path.unlink(missing_ok=True)
                 continue
             with os.fdopen(fd, "w") as f:

@@ -15,7 +15,7 @@ of each network's gradient.
 
 Two recipe choices, also off by default (``benchmarks/recipe_search.py`` measures them): ``ema=decay`` keeps an
 exponential moving average of G's weights in ``gan.ema_generator`` (Karras et al., 2018; Yazıcı et al., 2019),
-which ``sample``/``generate`` and saved generators use, and checkpoints carry (the training snapshots show G
+which ``sample``, ``sampling.draw`` and saved generators use, and checkpoints carry (the training snapshots show G
 itself, the network being trained); ``step="joint"`` takes
 both networks' gradients from one forward pass, as the TensorFlow DCGAN tutorial does, each network still updated
 only by its own optimizer on its own weights.
@@ -23,7 +23,7 @@ only by its own optimizer on its own weights.
 
 from __future__ import annotations
 
-from ganlab import config  # first: imports TensorFlow quietly
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import keras
 import numpy as np
@@ -34,35 +34,29 @@ from ganlab import autodiff, checks, losses, sampling
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")
 GRAD_NORMS = ("d_grad_norm", "g_grad_norm")  # extra metrics with track_grad_norms=True
 STEPS = ("alternating", "joint")
-FREEZE_TRAP = ("In Keras 3 `trainable` is read when a model's training step is traced (its first fit/train_on_batch), "
-               "not when it is compiled. So the old Keras 2 recipe (compile D, set discriminator.trainable = False, "
-               "then build and compile the combined model) freezes D for good: D.train_on_batch later finds no "
-               "trainable weights and changes nothing. Keep trainable=True and let ganlab's GAN.train_step update each "
-               "network with its own optimizer on its own weights.")
-
-
-def _check_network(net, label: str) -> None:
-    """Refuse a network that is not a built Keras model or has no trainable weights (the freeze trap)."""
-    if not isinstance(net, keras.Model):
-        raise checks.BadInput(f"{label} must be a keras.Model, got {type(net).__name__}")
-    if not net.weights:
-        raise checks.BadInput(f"The {label} {net.name!r} is not built (it has no weights yet). Start it with "
-                         "keras.Input(...), as ganlab.models' builders do, or call it once on a batch.")
-    if not net.trainable_weights:
-        raise checks.BadInput(f"The {label} {net.name!r} has no trainable weights ({net.name}.trainable is False "
-                         f"or all its layers are frozen), so training could never change it. {FREEZE_TRAP} "
-                         f"Set {label}.trainable = True before building the GAN.")  # fmt: skip
 
 
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()`` (real = 1, D outputs logits)."""
 
-    def __init__(self, generator, discriminator, latent_dim=None, n_critic=1, seed=None, *, instance_noise=None,
-                 track_grad_norms=False, ema=None, step="alternating", fresh_batches=False, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        n_critic=1,
+        seed=None,
+        *,
+        instance_noise=None,
+        track_grad_norms=False,
+        ema=None,
+        step="alternating",
+        fresh_batches=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         checks.positive_int(n_critic, "n_critic", "D updates per G update")
-        if not isinstance(fresh_batches, bool):
-            raise checks.BadInput(f"fresh_batches must be True or False, got {fresh_batches!r}")
+        checks.flag(fresh_batches, "fresh_batches")
         # WGAN-GP's Algorithm 1: each critic step on its own real batch; a batch then holds n_critic of them.
         self.fresh_batches = fresh_batches
         self.check_networks(generator, discriminator, latent_dim)
@@ -70,37 +64,33 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*METRICS, "gp")}
         self.d_optimizer = self.g_optimizer = self.loss_fn = None
-        if not isinstance(track_grad_norms, bool):
-            raise checks.BadInput(f"track_grad_norms must be True or False, got {track_grad_norms!r}")
-        self.track_grad_norms = track_grad_norms
+        self.track_grad_norms = checks.flag(track_grad_norms, "track_grad_norms")
         if track_grad_norms:
             self.trackers.update({name: keras.metrics.Mean(name=name) for name in GRAD_NORMS})
-        # Instance noise: off (None) unless asked for; its own seed stream leaves the rest of the step's randomness as is.
+        # Instance noise: off (None) unless asked for; its own seed stream leaves the step's other randomness as is.
         self.noise_std = self.noise_seed = None
         if instance_noise is not None:
-            if isinstance(instance_noise, bool) or not isinstance(instance_noise, (int, float)) \
-                    or not np.isfinite(instance_noise) or instance_noise < 0:
-                raise checks.BadInput(f"instance_noise must be None (off) or a std >= 0 such as 0.1, got {instance_noise!r}")
-            self.noise_std = keras.Variable(float(instance_noise), trainable=False, dtype="float32", name="noise_std")
+            std = checks.number(instance_noise, "instance_noise", 0, meaning="a std such as 0.1; None: off")
+            self.noise_std = keras.Variable(std, trainable=False, dtype="float32", name="noise_std")
             self.noise_seed = keras.random.SeedGenerator(None if seed is None else seed + 1)
-        if step not in STEPS:
-            raise checks.BadInput(f"step must be one of {STEPS}, got {step!r}")
-        if step == "joint" and n_critic != 1:
-            raise checks.BadInput(f"step='joint' updates D and G once each per batch; it needs n_critic=1, got {n_critic}")
+        if checks.one_of(step, "step", STEPS) == "joint" and n_critic != 1:
+            raise checks.BadInput(
+                f"step='joint' updates D and G once each per batch; it needs n_critic=1, got {n_critic}"
+            )
         self.step_kind = step
         self.ema_decay, self.ema_generator = None, None
         if ema is not None:
-            if isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0.0 < ema < 1.0:
-                raise checks.BadInput(f"ema must be None (off) or a decay in (0, 1) such as 0.999, got {ema!r}")
-            self.ema_decay = float(ema)
+            self.ema_decay = checks.number(
+                ema, "ema", 0, 1, low_open=True, high_open=True, meaning="a decay such as 0.999; None: off"
+            )
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
         self.built = True  # its networks are built; fit() must not build it by calling it on a batch of images
 
     def check_networks(self, generator, discriminator, latent_dim) -> None:
         """Check that G maps z (B, latent_dim) to images D takes, and D gives one logit; set the shapes."""
-        _check_network(generator, "generator")
-        _check_network(discriminator, "discriminator")
+        checks.network(generator, "generator")
+        checks.network(discriminator, "discriminator")
         self.latent_shape = checks.declared_shape(generator, "input_shape", "generator")[1:]
         if latent_dim is not None and self.latent_shape != (latent_dim,):
             raise checks.BadInput(f"latent_dim={latent_dim!r} but the generator takes z of shape {self.latent_shape}")
@@ -108,8 +98,9 @@ class GAN(keras.Model):
         self.image_shape = checks.declared_shape(generator, "output_shape", "generator")[1:]
         d_in = checks.declared_shape(discriminator, "input_shape", "discriminator")[1:]
         if len(d_in) != len(self.image_shape) or any(a and a != b for a, b in zip(d_in, self.image_shape)):
-            raise checks.BadInput(f"the generator makes images of shape {self.image_shape} but the discriminator "
-                             f"takes {d_in}")  # fmt: skip
+            raise checks.BadInput(
+                f"the generator makes images of shape {self.image_shape} but the discriminator takes {d_in}"
+            )
         d_out = checks.declared_shape(discriminator, "output_shape", "discriminator")
         if d_out[1:] != (1,):
             raise checks.BadInput(f"the discriminator must output one logit per image, shape (B, 1); got {d_out}")
@@ -144,15 +135,19 @@ class GAN(keras.Model):
         """Set each network's optimizer and the GAN loss (a name from ``losses.LOSSES`` or a GANLoss)."""
         d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
         if d_optimizer is g_optimizer:
-            raise checks.BadInput("d_optimizer and g_optimizer must be two optimizer objects (each keeps per-weight "
-                             "state for its own network); create two, e.g. keras.optimizers.Adam(2e-4) twice.")
+            raise checks.BadInput(
+                "d_optimizer and g_optimizer must be two optimizer objects (each keeps per-weight "
+                "state for its own network); create two, e.g. keras.optimizers.Adam(2e-4) twice."
+            )
         # No Keras-level optimizer: train_step applies d_optimizer and g_optimizer itself.
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, losses.get(loss)
         self.optimizer = autodiff.OptimizerPair(d_optimizer, g_optimizer)
         if self.step_kind == "joint" and self.loss_fn.gp_weight > 0:
-            raise checks.BadInput(f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
-                             "step; build the GAN with step='alternating'")
+            raise checks.BadInput(
+                f"the {self.loss_fn.name!r} loss has a gradient penalty, which needs the alternating "
+                "step; build the GAN with step='alternating'"
+            )
         self.build_optimizers()
 
     def build_optimizers(self) -> None:
@@ -252,7 +247,8 @@ class GAN(keras.Model):
 
         d_vars, g_vars = self.discriminator.trainable_weights, self.generator.trainable_weights
         (d_loss, g_loss), (real_logits, fake_logits), (d_grads, g_grads) = autodiff.values_and_grads(
-            both_losses, [d_vars, g_vars])
+            both_losses, [d_vars, g_vars]
+        )
         self._track_grad_norm("d_grad_norm", d_grads)
         self._track_grad_norm("g_grad_norm", g_grads)
         self.apply(self.d_optimizer, d_grads, d_vars)
@@ -261,7 +257,7 @@ class GAN(keras.Model):
         return self.track_d(d_loss, real_logits, fake_logits)
 
     def update_ema(self) -> None:
-        """Move the averaged generator towards G: w_ema <- d w_ema + (1 - d) w, with d warmed up as min(d, (1+t)/(10+t))."""
+        """Move the averaged generator towards G: w_ema <- d w_ema + (1 - d) w, d warmed up as min(d, (1+t)/(10+t))."""
         if self.ema_generator is None:
             return
         t = ops.cast(self.g_optimizer.iterations, "float32")
@@ -288,17 +284,11 @@ class GAN(keras.Model):
         else:
             batch_size = ops.shape(real)[0] // (self.n_critic if self.fresh_batches else 1)
             for i in range(self.n_critic):  # fresh noise each time; a fresh real batch too with fresh_batches
-                self.d_step(real[i * batch_size:(i + 1) * batch_size] if self.fresh_batches else real)
+                self.d_step(real[i * batch_size : (i + 1) * batch_size] if self.fresh_batches else real)
             self.g_step(batch_size)
         self.update_ema()
         return {m.name: m.result() for m in self.metrics}
 
-    def sample(self, z, batch_size=256) -> np.ndarray:
-        """Images G(z) in [-1, 1] as a NumPy array, from ``sampler`` (inference mode: BatchNorm's moving statistics)."""
-        return sampling.run_generator(self.sampler, z, batch_size=batch_size)
-
-    def generate(self, n, seed=None) -> np.ndarray:
-        """``n`` new images; ``seed`` makes them reproducible (else NumPy's global RNG, seeded by config.set_seed)."""
-        checks.positive_int(n, "n")
-        rng = np.random if seed is None else np.random.default_rng(seed)
-        return self.sample(rng.standard_normal((int(n), *self.latent_shape)).astype(np.float32))
+    def sample(self, z, labels=None) -> np.ndarray:
+        """Images G(z) (a ConditionalGAN's: G(z, labels)) from ``sampler``: ``sampling.run_generator(self, z, ...)``."""
+        return sampling.run_generator(self, z, labels)

@@ -6,7 +6,8 @@ where the generator saw almost no z in training, while the great-circle arc (``s
 "Sampling generative networks", 2016) keeps the norm. ``attribute_direction`` turns a property measured on the
 samples (ink, a classifier's label) into a direction in z; ``plane_grid`` lays an n x n grid of latents on a plane.
 ``plot_interpolation`` and ``plot_walk`` draw; ``explore_interpolation`` and ``explore_walk`` wrap them in
-ipywidgets sliders (a ``widgets.sliders.Explorer``) that redraw in place. Without a live kernel a widget shows nothing, so a
+ipywidgets sliders (a ``widgets.sliders.Explorer``) that redraw in place. Without a live kernel a widget shows nothing,
+so a
 notebook draws the static figure first (``plt.show()``) and then shows the widget.
 """
 
@@ -25,11 +26,9 @@ METHODS = ("lerp", "slerp")
 
 def _array(x, name: str, ndims=(1, 2)) -> np.ndarray:
     """A finite float64 array with one of ``ndims`` dimensions (the last one: latent coordinates)."""
-    a = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
+    a = checks.finite_array(x, name)
     if a.ndim not in ndims or a.shape[-1] == 0:
         raise checks.BadInput(f"{name} must be a latent vector (d,) or a batch (n, d), got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise checks.BadInput(f"{name} holds NaN or inf values; latent vectors must be finite")
     return a
 
 
@@ -42,9 +41,9 @@ def _pair(z0, z1) -> tuple[np.ndarray, np.ndarray]:
 
 def _times(t, ndim: int) -> np.ndarray:
     """t as an array shaped to broadcast against (len(t), *z.shape); a scalar t keeps its scalar shape."""
-    t = np.asarray(t, dtype=np.float64)
-    if t.ndim > 1 or not np.all(np.isfinite(t)):
-        raise checks.BadInput(f"t must be a finite number or a 1-D array of numbers, got {t!r}")
+    t = checks.finite_array(t, "t")
+    if t.ndim > 1:
+        raise checks.BadInput(f"t must be a number or a 1-D array of numbers, got shape {t.shape}")
     return t.reshape(t.shape + (1,) * ndim)
 
 
@@ -80,18 +79,16 @@ def slerp(z0, z1, t, eps: float = 1e-6) -> np.ndarray:
 
 def interpolate(z0, z1, n: int = 10, method: str = "slerp") -> np.ndarray:
     """``n`` latents from z0 to z1 (both ends included) by "lerp" or "slerp": shape (n, *z0.shape)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise checks.BadInput(f"n must be an int >= 2 (the path includes both ends), got {n!r}")
-    if method not in METHODS:
-        raise checks.BadInput(f"method must be one of {METHODS}, got {method!r}")
-    return (lerp if method == "lerp" else slerp)(z0, z1, np.linspace(0.0, 1.0, int(n)))
+    n = checks.integer(n, "n", 2, meaning="the path includes both ends")
+    path = lerp if checks.one_of(method, "method", METHODS) == "lerp" else slerp
+    return path(z0, z1, np.linspace(0.0, 1.0, n))
 
 
 def _scores(z, scores, name="scores") -> tuple[np.ndarray, np.ndarray]:
     z = _array(z, "z", ndims=(2,))
-    s = np.asarray(scores, dtype=np.float64)
-    if s.shape != (len(z),) or not np.all(np.isfinite(s)):
-        raise checks.BadInput(f"{name} must be {len(z)} finite numbers, one per row of z; got shape {s.shape}")
+    s = checks.finite_array(scores, name)
+    if s.shape != (len(z),):
+        raise checks.BadInput(f"{name} must be {len(z)} numbers, one per row of z; got shape {s.shape}")
     return z, s
 
 
@@ -106,8 +103,7 @@ def mean_latent(z, mask) -> np.ndarray:
 def attribute_direction(z, scores, fraction: float = 0.5) -> np.ndarray:
     """Mean z of the top ``fraction`` of samples by score minus the mean z of the bottom ``fraction``: (d,)."""
     z, s = _scores(z, scores)
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 0.5:
-        raise checks.BadInput(f"fraction must be a number in (0, 0.5] (the share of samples at each end), got {fraction!r}")
+    fraction = checks.number(fraction, "fraction", 0, 0.5, low_open=True, meaning="the share of samples at each end")
     k = max(1, int(round(fraction * len(z))))
     order = np.argsort(s, kind="stable")
     return z[order[-k:]].mean(axis=0) - z[order[:k]].mean(axis=0)
@@ -134,20 +130,13 @@ def plane_grid(z_center, d1, d2, n: int = 7, span: float = 2.0, orthonormalize: 
     ``orthonormalize`` (the default) u1, u2 = ``orthonormal(d1, d2)``, so span is a distance in z.
     """
     z_center = _array(z_center, "z_center", ndims=(1,))
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise checks.BadInput(f"n must be an int >= 2 (points per side), got {n!r}")
-    if isinstance(span, bool) or not isinstance(span, (int, float)) or not span > 0:
-        raise checks.BadInput(f"span must be a positive number (the grid reaches span either side), got {span!r}")
+    n = checks.integer(n, "n", 2, meaning="points per side")
+    span = checks.positive_number(span, "span", "the grid reaches span either side")
     u1, u2 = orthonormal(d1, d2) if orthonormalize else _pair(d1, d2)
     if u1.shape != z_center.shape:
         raise checks.BadInput(f"d1 and d2 must have z_center's shape {z_center.shape}, got {u1.shape}")
-    xs, ys = np.linspace(-span, span, int(n)), np.linspace(span, -span, int(n))
+    xs, ys = np.linspace(-span, span, n), np.linspace(span, -span, n)
     return z_center + xs[None, :, None] * u1 + ys[:, None, None] * u2
-
-
-def generate(generator, z, batch_size: int = 500) -> np.ndarray:
-    """Images G(z) in [-1, 1] as NumPy (inference mode: BatchNorm uses its moving statistics)."""
-    return sampling.run_generator(generator, _array(z, "z", ndims=(2,)), batch_size=batch_size)
 
 
 def _image(ax, image, title):
@@ -159,13 +148,20 @@ def _image(ax, image, title):
 def plot_interpolation(generator, z0, z1, t: float = 0.5, n: int = 9):
     """Lerp and slerp from z0 to z1: both image strips, the two images at t, and |z| along both paths."""
     z0, z1 = _pair(z0, z1)
-    if z0.ndim != 1 or not 0 <= t <= 1:
-        raise checks.BadInput(f"need single latents z0, z1 (d,) and t in [0, 1], got shape {z0.shape} and t={t!r}")
-    strips = [generate(generator, interpolate(z0, z1, n, m)) for m in METHODS]  # 2 x (n, 28, 28, 1)
-    at_t = generate(generator, np.stack([lerp(z0, z1, t), slerp(z0, z1, t)]))
+    if z0.ndim != 1:
+        raise checks.BadInput(f"z0 and z1 must be single latents (d,), got shape {z0.shape}")
+    t = checks.number(t, "t", 0, 1, meaning="how far from z0 to z1")
+    strips = [sampling.run_generator(generator, interpolate(z0, z1, n, m)) for m in METHODS]  # 2 x (n, 28, 28, 1)
+    at_t = sampling.run_generator(generator, np.stack([lerp(z0, z1, t), slerp(z0, z1, t)]))
     fig, axes = plt.subplots(1, 4, figsize=(14, 2.6), width_ratios=[5.5, 1, 1, 2.2], layout="constrained")
-    axes[0].imshow(plotting.make_grid(np.concatenate(strips), ncols=n), cmap="gray", vmin=0, vmax=1,
-                   extent=(-0.5 / (n - 1), 1 + 0.5 / (n - 1), 0, 2), aspect="auto")
+    axes[0].imshow(
+        plotting.make_grid(np.concatenate(strips), ncols=n),
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        extent=(-0.5 / (n - 1), 1 + 0.5 / (n - 1), 0, 2),
+        aspect="auto",
+    )
     axes[0].axvline(t, color="tab:red", lw=2)
     axes[0].set(yticks=[0.5, 1.5], yticklabels=["slerp", "lerp"], xlabel="t", title="z0 → z1")
     _image(axes[1], at_t[0], f"lerp, t = {t:.2f}")
@@ -181,18 +177,24 @@ def plot_interpolation(generator, z0, z1, t: float = 0.5, n: int = 9):
     return fig
 
 
-def plot_walk(generator, z_center, d1, d2, x: float = 0.0, y: float = 0.0, n: int = 7, span: float = 2.0,
-              grid_images=None):
+def plot_walk(
+    generator, z_center, d1, d2, x: float = 0.0, y: float = 0.0, n: int = 7, span: float = 2.0, grid_images=None
+):
     """The n x n grid of a plane through z_center (``plane_grid``) with a cross at (x, y), and G at that point."""
     grid = plane_grid(z_center, d1, d2, n, span)
     if grid_images is None:
-        grid_images = generate(generator, grid.reshape(n * n, -1))
+        grid_images = sampling.run_generator(generator, grid.reshape(n * n, -1))
     u1, u2 = orthonormal(d1, d2)
-    image = generate(generator, (_array(z_center, "z_center") + x * u1 + y * u2)[None])[0]
+    image = sampling.run_generator(generator, (_array(z_center, "z_center") + x * u1 + y * u2)[None])[0]
     fig, axes = plt.subplots(1, 2, figsize=(8, 4.2), width_ratios=[2, 1], layout="constrained")
     half = span / (n - 1)
-    axes[0].imshow(plotting.make_grid(grid_images, ncols=n, pad=0), cmap="gray", vmin=0, vmax=1,
-                   extent=(-span - half, span + half, -span - half, span + half))
+    axes[0].imshow(
+        plotting.make_grid(grid_images, ncols=n, pad=0),
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        extent=(-span - half, span + half, -span - half, span + half),
+    )
     axes[0].plot([x], [y], "x", color="tab:red", ms=14, mew=3)
     axes[0].set(xlabel="x (along d1)", ylabel="y (along d2)", title="a plane through z_center")
     _image(axes[1], image, f"x = {x:.2f}, y = {y:.2f}")
@@ -211,6 +213,6 @@ def explore_walk(generator, z_center, d1, d2, n: int = 7, span: float = 2.0):
     """``plot_walk`` with x and y sliders over the plane; the grid's images are drawn once."""
     from ganlab.widgets.sliders import Explorer
 
-    images = generate(generator, plane_grid(z_center, d1, d2, n, span).reshape(n * n, -1))
+    images = sampling.run_generator(generator, plane_grid(z_center, d1, d2, n, span).reshape(n * n, -1))
     draw = lambda x, y: plot_walk(generator, z_center, d1, d2, x, y, n, span, grid_images=images)  # noqa: E731
     return Explorer(draw, {"x": (-span, span, span / 10, 0.0), "y": (-span, span, span / 10, 0.0)})

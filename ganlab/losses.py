@@ -12,7 +12,7 @@ up: ``losses.get("non_saturating")``. Sigmoid-based losses use softplus forms, w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
@@ -38,14 +38,11 @@ class GANLoss:
     gp_weight: float = 0.0
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name:
-            raise checks.BadInput(f"GANLoss name must be a non-empty string, got {self.name!r}")
+        checks.text(self.name, "GANLoss name")
         for field in ("d_loss", "g_loss"):
             if not callable(getattr(self, field)):
                 raise checks.BadInput(f"GANLoss {field} must be callable, got {getattr(self, field)!r}")
-        weight = self.gp_weight
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
-            raise checks.BadInput(f"GANLoss gp_weight must be a finite number >= 0, got {weight!r}")
+        checks.number(self.gp_weight, "GANLoss gp_weight", 0, meaning="0: no gradient penalty")
 
     def __repr__(self) -> str:
         # Function names, not reprs with memory addresses, so notebook output stays stable.
@@ -161,15 +158,20 @@ def gradient_penalty(discriminator, real, fake, alpha, *, training: bool = True)
         raise checks.BadInput(f"discriminator must be a callable model, got {type(discriminator).__name__}")
     real, fake = ops.cast(ops.convert_to_tensor(real), "float32"), ops.cast(ops.convert_to_tensor(fake), "float32")
     if tuple(real.shape) != tuple(fake.shape):
-        raise checks.BadInput(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+        raise checks.BadInput(
+            f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}"
+        )
     if len(real.shape) < 2:
         raise checks.BadInput(f"real must be a batch of shape (B, ...), e.g. (B, 28, 28, 1), got {tuple(real.shape)}")
     alpha_values = alpha
     alpha = ops.cast(ops.convert_to_tensor(alpha), "float32")
     expected = (real.shape[0],) + (1,) * (len(real.shape) - 1)
-    if len(alpha.shape) != len(expected) or any(a is not None and e is not None and a != e
-                                                for a, e in zip(alpha.shape, expected)):  # fmt: skip
-        raise checks.BadInput(f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}")
+    if len(alpha.shape) != len(expected) or any(
+        a is not None and e is not None and a != e for a, e in zip(alpha.shape, expected)
+    ):
+        raise checks.BadInput(
+            f"alpha must have shape {expected} (one mixing weight per sample), got {tuple(alpha.shape)}"
+        )
     if autodiff.is_concrete(alpha_values):
         a = np.asarray(ops.convert_to_numpy(alpha_values), dtype=np.float64)
         if not np.all(np.isfinite(a)) or a.min() < 0.0 or a.max() > 1.0:
@@ -180,7 +182,9 @@ def gradient_penalty(discriminator, real, fake, alpha, *, training: bool = True)
     # (B, 28, 28, 1); the gradient of the sum over B is fine: sample i's score only sees x_hat[i]
     grads = autodiff.input_grad(lambda x: discriminator(x, training=training), x_hat)
     if grads is None:
-        raise checks.BadInput("the discriminator's output does not depend on its input; cannot compute a gradient penalty")
+        raise checks.BadInput(
+            "the discriminator's output does not depend on its input; cannot compute a gradient penalty"
+        )
     grads = ops.reshape(grads, (ops.shape(grads)[0], -1))  # (B, 784)
     # The small epsilon keeps sqrt differentiable where a gradient is exactly zero.
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)  # (B,)
@@ -204,10 +208,7 @@ def smoothed(loss="non_saturating", real_target=0.9) -> GANLoss:
     ``-[t log D(x) + (1 - t) log(1 - D(x))]``; for least squares ``0.5 * (D(x) - t)^2``. G's loss is unchanged.
     """
     base = get(loss)
-    t = real_target
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.5 < t <= 1:
-        raise checks.BadInput(f"real_target must be a number in (0.5, 1] (1 means no smoothing; 0.9 is usual), got {t!r}")
-    t = float(t)
+    t = checks.number(real_target, "real_target", 0.5, 1, low_open=True, meaning="1 means no smoothing; 0.9 is usual")
 
     if base.d_loss in (minimax_d_loss, non_saturating_d_loss):
 
@@ -226,8 +227,10 @@ def smoothed(loss="non_saturating", real_target=0.9) -> GANLoss:
             return 0.5 * ops.mean(ops.square(real - t)) + 0.5 * ops.mean(ops.square(fake))
 
     else:
-        raise checks.BadInput(f"label smoothing needs a loss with a target for real images (minimax, non_saturating, "
-                         f"least_squares); {base.name!r} scores images without targets")  # fmt: skip
+        raise checks.BadInput(
+            f"label smoothing needs a loss with a target for real images (minimax, non_saturating, "
+            f"least_squares); {base.name!r} scores images without targets"
+        )
     return GANLoss(f"{base.name}_smooth{t:g}", smoothed_d_loss, base.g_loss, base.gp_weight)
 
 
@@ -237,7 +240,9 @@ def get(name_or_loss) -> GANLoss:
         return name_or_loss
     valid = ", ".join(repr(name) for name in LOSSES)
     if not isinstance(name_or_loss, str):
-        raise checks.BadInput(f"loss must be a GANLoss or one of {valid}; got {type(name_or_loss).__name__} {name_or_loss!r}")
+        raise checks.BadInput(
+            f"loss must be a GANLoss or one of {valid}; got {type(name_or_loss).__name__} {name_or_loss!r}"
+        )
     key = name_or_loss.strip().lower().replace("-", "_")
     if key not in LOSSES:
         raise checks.BadInput(f"unknown loss {name_or_loss!r}; valid names are {valid}")

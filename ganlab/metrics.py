@@ -6,52 +6,31 @@ analogue, 1 to 10), the share of confident samples, the class histogram and cove
 k-nearest-neighbour manifolds (Kynkäänniemi et al., 2019) and the distance to the nearest training image (a copy
 check). ``real_reference(mnist, n)`` gives the same numbers for held-out real images at the same ``n``: Fréchet
 distance is biased by the sample size, so a number means something only next to real data's own at the same n.
+``class_accuracy`` asks a conditional generator for each digit and counts how often the classifier agrees.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ganlab import data
+from ganlab import checks, data, sampling
 from ganlab.classifier import get_classifier
-from ganlab import checks
 
 MIN_N = 10
 CONFIDENT = 0.9
-
-
-def check_images(images, name: str = "images") -> np.ndarray:
-    """Float images in [-1, 1] (or uint8 in [0, 255]), (N, 28, 28) or (N, 28, 28, 1) -> float32 (N, 28, 28, 1)."""
-    x = np.asarray(images)
-    if x.dtype == np.uint8:
-        x = data.to_float(x)
-    elif not np.issubdtype(x.dtype, np.floating):
-        raise checks.BadInput(f"{name} must be floats in [-1, 1] (or uint8 in [0, 255]), got dtype {x.dtype}")
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise checks.BadInput(f"{name} must have shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
-    if len(x) == 0:
-        raise checks.BadInput(f"{name} is empty (shape {x.shape}); expected at least one image")
-    if not np.all(np.isfinite(x)):
-        raise checks.BadInput(f"{name} holds {np.size(x) - np.isfinite(x).sum()} non-finite values (NaN or inf); "
-                         "the generator has probably diverged")
-    if x.min() < -1.001 or x.max() > 1.001:
-        hint = " (they look like [0, 255]: use data.to_float)" if x.max() > 2 else ""
-        raise checks.BadInput(f"{name} must lie in [-1, 1], got values in [{x.min():.3g}, {x.max():.3g}]{hint}")
-    return np.clip(x.astype(np.float32, copy=False), -1.0, 1.0)
+SIZE = (28, 28)  # the classifier's images: (N, 28, 28) or (N, 28, 28, 1)
 
 
 def _points(x, name: str, min_n: int = 2) -> np.ndarray:
     """A finite (N, d) float64 array with N >= min_n."""
-    x = np.asarray(x, dtype=np.float64)
+    x = checks.finite_array(x, name)
     if x.ndim != 2:
         raise checks.BadInput(f"{name} must be a 2-D array (N samples, d features), got shape {x.shape}")
     if len(x) < min_n:
-        raise checks.BadInput(f"{name} has {len(x)} samples; at least {min_n} are needed (a covariance or k-th "
-                         "neighbour needs several points)")
-    if not np.all(np.isfinite(x)):
-        raise checks.BadInput(f"{name} holds non-finite values (NaN or inf)")
+        raise checks.BadInput(
+            f"{name} has {len(x)} samples; at least {min_n} are needed (a covariance or k-th "
+            "neighbour needs several points)"
+        )
     return x
 
 
@@ -59,8 +38,10 @@ def _probs(p) -> np.ndarray:
     """Check class probabilities: (N, K), non-negative, each row summing to 1."""
     p = _points(p, "probabilities", min_n=1)
     if p.min() < 0 or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise checks.BadInput("probabilities must be non-negative with rows summing to 1 (a softmax output), got rows "
-                         f"summing to [{p.sum(axis=1).min():.3g}, {p.sum(axis=1).max():.3g}]")
+        raise checks.BadInput(
+            "probabilities must be non-negative with rows summing to 1 (a softmax output), got rows "
+            f"summing to [{p.sum(axis=1).min():.3g}, {p.sum(axis=1).max():.3g}]"
+        )
     return p
 
 
@@ -70,7 +51,9 @@ def frechet_from_stats(mu1, cov1, mu2, cov2) -> float:
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
     d = len(mu1)
     if mu2.shape != (d,) or cov1.shape != (d, d) or cov2.shape != (d, d):
-        raise checks.BadInput(f"means and covariances must agree: got {mu1.shape}, {cov1.shape}, {mu2.shape}, {cov2.shape}")
+        raise checks.BadInput(
+            f"means and covariances must agree: got {mu1.shape}, {cov1.shape}, {mu2.shape}, {cov2.shape}"
+        )
     w, v = np.linalg.eigh(cov1)
     root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T  # S1^1/2, symmetric
     inner = root1 @ cov2 @ root1
@@ -115,7 +98,7 @@ def _sq_dists(a: np.ndarray, b: np.ndarray, rows: int):
     """Yield the squared distances of a[i:i + rows] to all of b, for i = 0, rows, ...: chunks bound the memory."""
     b_sq = np.sum(b * b, axis=1)
     for start in range(0, len(a), rows):
-        chunk = a[start: start + rows]
+        chunk = a[start : start + rows]
         yield np.maximum(np.sum(chunk * chunk, axis=1)[:, None] + b_sq[None, :] - 2 * chunk @ b.T, 0)
 
 
@@ -136,9 +119,7 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     real, fake = _points(real_features, "real_features"), _points(fake_features, "fake_features")
     if real.shape[1] != fake.shape[1]:
         raise checks.BadInput(f"real and fake features have {real.shape[1]} and {fake.shape[1]} dimensions")
-    most = min(len(real), len(fake)) - 1
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= most:
-        raise checks.BadInput(f"k must be an int from 1 to {most} (fewer than the points in each set), got {k!r}")
+    k = checks.integer(k, "k", 1, min(len(real), len(fake)) - 1, "fewer than the points in each set")
     precision = _inside(fake, real, _kth_radius(real, k)).mean()
     recall = _inside(real, fake, _kth_radius(fake, k)).mean()
     return float(precision), float(recall)
@@ -146,10 +127,9 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
 
 def nearest_training(images, train_images, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Each image's k nearest training images in pixel space: indices (N, k) and L2 distances (N, k) on [-1, 1]."""
-    x = check_images(images).reshape(-1, 784).astype(np.float64)
-    train = check_images(train_images, "train_images").reshape(-1, 784)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(train):
-        raise checks.BadInput(f"k must be an int from 1 to {len(train)} (the training images), got {k!r}")
+    x = checks.images(images, size=SIZE).reshape(-1, 784).astype(np.float64)
+    train = checks.images(train_images, "train_images", SIZE).reshape(-1, 784)
+    k = checks.integer(k, "k", 1, len(train), "at most the training images")
     found = [np.argpartition(d, k - 1, axis=1)[:, :k] for d in _sq_dists(x.astype(np.float32), train, 256)]
     idx = np.concatenate(found)
     # Exact distances of the candidates in float64, nearest first.
@@ -162,10 +142,10 @@ def plot_nearest(images, train_images, n: int = 6, k: int = 3):
     """Show the first ``n`` images (left column) beside their ``k`` nearest training images and distances."""
     from ganlab import plotting
 
-    x = check_images(images)[:n]
+    x = checks.images(images, size=SIZE)[:n]
     idx, dist = nearest_training(x, train_images, k)
-    train = check_images(train_images, "train_images")
-    rows = [np.concatenate([x[i: i + 1], train[idx[i]]]) for i in range(len(x))]
+    train = checks.images(train_images, "train_images", SIZE)
+    rows = [np.concatenate([x[i : i + 1], train[idx[i]]]) for i in range(len(x))]
     labels = [text for i in range(len(x)) for text in ["sample", *(f"d={d:.2f}" for d in dist[i])]]
     return plotting.show_grid(np.concatenate(rows), labels=labels, ncols=k + 1, title="nearest training images")
 
@@ -178,10 +158,13 @@ def max_n(mnist: data.ImageData) -> int:
 def _setup(mnist, n, classifier, seed):
     """The data, the classifier and the n training images that samples and references are compared with."""
     mnist = mnist if mnist is not None else data.load_mnist(verbose=False)
-    limit = max_n(mnist)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not MIN_N <= n <= limit:
-        raise checks.BadInput(f"n must be an int from {MIN_N} to {limit:,} for {mnist.name} {mnist.source} (a real "
-                         f"reference needs n real images besides the n compared with), got {n!r}")
+    checks.integer(
+        n,
+        "n",
+        MIN_N,
+        max_n(mnist),
+        f"the most for {mnist.name} {mnist.source}: a real reference needs n real images besides the n compared with",
+    )
     classifier = classifier or get_classifier(mnist)
     order = np.random.default_rng(seed).permutation(len(mnist.x_train))
     return mnist, classifier, order
@@ -193,18 +176,27 @@ def _scores(x, mnist, classifier, train_idx, k, not_train=()) -> dict:
     _, train_feats = classifier.predict(data.to_float(mnist.x_train[train_idx]))
     precision, recall = precision_recall(train_feats, feats, k)
     _, nearest = nearest_training(x, np.delete(mnist.x_train, not_train, axis=0))
-    return {"n": len(x), "frechet_distance": frechet_distance(feats, train_feats),
-            "classifier_score": classifier_score(probs), "confident": confident_rate(probs),
-            "coverage": coverage(probs), "min_share": float(class_histogram(probs).min()),
-            "precision": precision, "recall": recall, "k": k, "nearest_train_median": float(np.median(nearest)),
-            "histogram": class_histogram(probs).round(4).tolist(),
-            "compared_with": f"{len(train_idx):,} {mnist.name} {mnist.source} training images"}
+    return {
+        "n": len(x),
+        "frechet_distance": frechet_distance(feats, train_feats),
+        "classifier_score": classifier_score(probs),
+        "confident": confident_rate(probs),
+        "coverage": coverage(probs),
+        "min_share": float(class_histogram(probs).min()),
+        "precision": precision,
+        "recall": recall,
+        "k": k,
+        "nearest_train_median": float(np.median(nearest)),
+        "histogram": class_histogram(probs).round(4).tolist(),
+        "compared_with": f"{len(train_idx):,} {mnist.name} {mnist.source} training images",
+    }
 
 
-def evaluate(images, mnist: data.ImageData | None = None, n: int | None = None, k: int = 3, seed: int = 0,
-             classifier=None) -> dict:
+def evaluate(
+    images, mnist: data.ImageData | None = None, n: int | None = None, k: int = 3, seed: int = 0, classifier=None
+) -> dict:
     """Score the first n images (default: all) against n training images; compare with ``real_reference``."""
-    x = check_images(images)
+    x = checks.images(images, size=SIZE)
     n = len(x) if n is None else n
     if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > len(x):
         raise checks.BadInput(f"n={n} but only {len(x)} images were given")
@@ -212,27 +204,30 @@ def evaluate(images, mnist: data.ImageData | None = None, n: int | None = None, 
     return _scores(x[:n], mnist, classifier, order[:n], k)
 
 
-def real_reference(mnist: data.ImageData | None = None, n: int = 500, k: int = 3, seed: int = 0,
-                   classifier=None) -> dict:
+def real_reference(
+    mnist: data.ImageData | None = None, n: int = 500, k: int = 3, seed: int = 0, classifier=None
+) -> dict:
     """The same metrics for n real images the classifier never trained on (held-out), else n other training images."""
     mnist, classifier, order = _setup(mnist, n, classifier, seed)
     if n <= len(mnist.x_test):
         real = mnist.x_test[np.random.default_rng(seed).permutation(len(mnist.x_test))[:n]]
         what, not_train = "held-out", ()
     else:  # never scored against themselves in the copy check
-        real, what, not_train = mnist.x_train[order[n: 2 * n]], "other training", order[n: 2 * n]
+        real, what, not_train = mnist.x_train[order[n : 2 * n]], "other training", order[n : 2 * n]
     scores = _scores(data.to_float(real), mnist, classifier, order[:n], k, not_train)
     return {**scores, "images": f"{n:,} {what} images"}
 
 
-ROWS = (("frechet_distance", "Fréchet distance, classifier features (lower is better)", "{:.3g}"),
-        ("classifier_score", "classifier score (1 to 10)", "{:.3g}"),
-        ("confident", f"confident samples (max p > {CONFIDENT})", "{:.1%}"),
-        ("coverage", "digits covered (>= 5% of samples each)", "{}/10"),
-        ("min_share", "rarest digit's share", "{:.1%}"),
-        ("precision", "precision (k-NN manifold)", "{:.3f}"),
-        ("recall", "recall (k-NN manifold)", "{:.3f}"),
-        ("nearest_train_median", "median L2 distance to nearest training image", "{:.2f}"))
+ROWS = (
+    ("frechet_distance", "Fréchet distance, classifier features (lower is better)", "{:.3g}"),
+    ("classifier_score", "classifier score (1 to 10)", "{:.3g}"),
+    ("confident", f"confident samples (max p > {CONFIDENT})", "{:.1%}"),
+    ("coverage", "digits covered (>= 5% of samples each)", "{}/10"),
+    ("min_share", "rarest digit's share", "{:.1%}"),
+    ("precision", "precision (k-NN manifold)", "{:.3f}"),
+    ("recall", "recall (k-NN manifold)", "{:.3f}"),
+    ("nearest_train_median", "median L2 distance to nearest training image", "{:.2f}"),
+)
 
 
 def format_table(samples: dict, real: dict) -> str:
@@ -246,3 +241,22 @@ def format_table(samples: dict, real: dict) -> str:
     widths = [max(len(row[i]) for row in lines) for i in range(3)]
     rows = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in lines]
     return "\n".join([rows[0], "|" + "|".join("-" * (w + 2) for w in widths) + "|", *rows[1:]])
+
+
+def class_accuracy(generator, classifier, n_per_class=100, seed=0) -> dict:
+    """Ask a conditional generator for ``n_per_class`` of each digit; the share the classifier labels as asked.
+
+    Returns ``per_class`` (10,), ``mean``, and ``confusion`` (10, 10): row = digit asked for, column = digit seen.
+    """
+    n_per_class = checks.positive_int(n_per_class, "n_per_class")
+    if not callable(getattr(classifier, "predict", None)):
+        raise checks.BadInput(
+            f"classifier must have .predict(images) -> (probs, features), as "
+            f"classifier.get_classifier's does; got {type(classifier).__name__}"
+        )
+    asked = np.repeat(np.arange(sampling.N_CLASSES), n_per_class)  # (10 n,): 0, 0, ..., 1, 1, ...
+    probs = np.asarray(classifier.predict(sampling.draw(generator, len(asked), labels=asked, seed=seed))[0])
+    confusion = np.zeros((sampling.N_CLASSES, sampling.N_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (asked, probs.argmax(axis=1)), 1)
+    per_class = np.diag(confusion) / n_per_class
+    return {"per_class": per_class, "mean": float(per_class.mean()), "confusion": confusion, "n_per_class": n_per_class}

@@ -81,20 +81,14 @@ def _check_image_shape(image_shape) -> tuple[int, int, int]:
     return shape
 
 
-def _check_name(name) -> str:
-    if not isinstance(name, str) or not name:
-        raise checks.BadInput(f"name must be a non-empty string, got {name!r}")
-    return name
-
-
 def _maybe_spectral(layer, spectral_norm: bool):
     """``layer`` wrapped in spectral normalization (its kernel divided by its largest singular value) if asked."""
-    if not isinstance(spectral_norm, bool):
-        raise checks.BadInput(f"spectral_norm must be True or False, got {spectral_norm!r}")
-    return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+    if checks.flag(spectral_norm, "spectral_norm"):
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}")
+    return layer
 
 
-def _assert_output_shape(model: keras.Model, expected: tuple) -> keras.Model:
+def assert_output_shape(model: keras.Model, expected: tuple) -> keras.Model:
     """Fail loudly, as the DCGAN tutorial does, if a builder's output is not the shape it promises."""
     got = tuple(model.output_shape)
     assert got == expected, f"{model.name} outputs shape {got}, expected {expected}"
@@ -114,7 +108,9 @@ def dcgan_config(preset="default", **overrides) -> dict:
     required = set(DCGAN_PRESETS["default"])
     if set(params) != required:
         missing, extra = sorted(required - set(params)), sorted(set(params) - required)
-        raise checks.BadInput(f"DCGAN parameters are wrong: missing {missing}, unknown {extra}; expected {sorted(required)}")
+        raise checks.BadInput(
+            f"DCGAN parameters are wrong: missing {missing}, unknown {extra}; expected {sorted(required)}"
+        )
     params["g_dense_channels"] = checks.positive_int(params["g_dense_channels"], "g_dense_channels")
     params["g_channels"] = _check_int_tuple(params["g_channels"], "g_channels", "(64,)")
     params["g_strides"] = _check_int_tuple(params["g_strides"], "g_strides", "(2,)")
@@ -125,14 +121,10 @@ def dcgan_config(preset="default", **overrides) -> dict:
     params["d_channels"] = _check_int_tuple(params["d_channels"], "d_channels", "(32, 64)")
     for key in ("g_kernel", "d_kernel"):
         params[key] = checks.positive_int(params[key], key)
-    if params["upsample"] not in UPSAMPLE:
-        raise checks.BadInput(f"upsample must be one of {UPSAMPLE}, got {params['upsample']!r}")
-    if not isinstance(params["d_batchnorm"], bool):
-        raise checks.BadInput(f"d_batchnorm must be True or False, got {params['d_batchnorm']!r}")
+    checks.one_of(params["upsample"], "upsample", UPSAMPLE)
+    checks.flag(params["d_batchnorm"], "d_batchnorm")
     for key in ("dropout", "negative_slope"):
-        value = params[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-            raise checks.BadInput(f"{key} must be a number in [0, 1), got {value!r}")
+        checks.number(params[key], key, 0, 1, high_open=True)
     return params
 
 
@@ -150,8 +142,8 @@ def build_mlp_generator(latent_dim=100, hidden=(256, 512, 1024), image_shape=(28
         x = layers.BatchNormalization(momentum=0.8, name=f"g_bn{i}")(x)
     x = layers.Dense(math.prod(image_shape), activation="tanh", name="g_out")(x)  # (B, 784)
     image = layers.Reshape(image_shape, name="g_reshape")(x)  # (B, 28, 28, 1)
-    model = keras.Model(z, image, name=_check_name(name))
-    return _assert_output_shape(model, (None, *image_shape))
+    model = keras.Model(z, image, name=checks.text(name, "name"))
+    return assert_output_shape(model, (None, *image_shape))
 
 
 def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="mlp_discriminator", spectral_norm=False):
@@ -165,8 +157,8 @@ def build_mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="ml
         x = _maybe_spectral(layers.Dense(width, name=f"d_dense{i}"), spectral_norm)(x)  # (B, width)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"d_lrelu{i}")(x)
     logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(x)  # (B, 1)
-    model = keras.Model(image, logits, name=_check_name(name))
-    return _assert_output_shape(model, (None, 1))
+    model = keras.Model(image, logits, name=checks.text(name, "name"))
+    return assert_output_shape(model, (None, 1))
 
 
 def _upsample(x, filters, kernel, stride, p, name, activation=None):
@@ -174,8 +166,9 @@ def _upsample(x, filters, kernel, stride, p, name, activation=None):
     if p["upsample"] == "nearest" and stride > 1:
         x = layers.UpSampling2D(stride, interpolation="nearest", name=f"{name}_resize")(x)
         return layers.Conv2D(filters, kernel, padding="same", use_bias=False, activation=activation, name=name)(x)
-    return layers.Conv2DTranspose(filters, kernel, strides=stride, padding="same", use_bias=False,
-                                  activation=activation, name=name)(x)
+    return layers.Conv2DTranspose(
+        filters, kernel, strides=stride, padding="same", use_bias=False, activation=activation, name=name
+    )(x)
 
 
 def dcgan_generator_stack(x, preset="default", image_shape=(28, 28, 1), bn_momentum=0.99):
@@ -233,19 +226,20 @@ def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28,
     image_shape = _check_image_shape(image_shape)
     z = keras.Input((latent_dim,), name="z")  # (B, latent_dim)
     image = dcgan_generator_stack(z, preset, image_shape)
-    model = keras.Model(z, image, name=_check_name(name))
-    return _assert_output_shape(model, (None, *image_shape))
+    model = keras.Model(z, image, name=checks.text(name, "name"))
+    return assert_output_shape(model, (None, *image_shape))
 
 
-def build_dcgan_discriminator(preset="default", image_shape=(28, 28, 1), name="dcgan_discriminator",
-                              spectral_norm=False):
+def build_dcgan_discriminator(
+    preset="default", image_shape=(28, 28, 1), name="dcgan_discriminator", spectral_norm=False
+):
     """DCGAN discriminator: stride-2 convolutions with LeakyReLU (and dropout or BN), then one logit per image."""
     image_shape = _check_image_shape(image_shape)
     image = keras.Input(image_shape, name="image")  # (B, 28, 28, 1)
     features = dcgan_discriminator_stack(image, preset, spectral_norm)
     logits = _maybe_spectral(layers.Dense(1, name="d_logits"), spectral_norm)(features)  # (B, 1)
-    model = keras.Model(image, logits, name=_check_name(name))
-    return _assert_output_shape(model, (None, 1))
+    model = keras.Model(image, logits, name=checks.text(name, "name"))
+    return assert_output_shape(model, (None, 1))
 
 
 def build_pair(kind="dcgan", preset="default", latent_dim=100, spectral_norm=False):
@@ -253,6 +247,8 @@ def build_pair(kind="dcgan", preset="default", latent_dim=100, spectral_norm=Fal
     if kind == "mlp":
         return build_mlp_generator(latent_dim), build_mlp_discriminator(spectral_norm=spectral_norm)
     if kind == "dcgan":
-        return (build_dcgan_generator(latent_dim, preset=preset),
-                build_dcgan_discriminator(preset=preset, spectral_norm=spectral_norm))
+        return (
+            build_dcgan_generator(latent_dim, preset=preset),
+            build_dcgan_discriminator(preset=preset, spectral_norm=spectral_norm),
+        )
     raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp' or 'dcgan'")

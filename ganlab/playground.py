@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ganlab import checks, plotting, toy
-from ganlab.plotting import FAKE_STYLE, REAL_STYLE, as_array
+from ganlab.plotting import FAKE_STYLE, REAL_STYLE
 
 HEATMAP = dict(cmap="PRGn", vmin=0.0, vmax=1.0, alpha=0.75)  # purple: D says fake, green: real, white: 0.5
 LEVELS = np.linspace(0.0, 1.0, 11)  # D's heatmap in bands of 0.1
@@ -46,16 +46,45 @@ def _arrows(ax, gan, fake, n_arrows, arrow_scale, extent, y=None) -> float:
         arrow_scale = 0.12 * (extent[1] - extent[0]) / longest if longest > 0 else 0.0
     move = move * arrow_scale
     if pts.shape[1] == 1:
-        ax.quiver(pts[:, 0], np.full(len(pts), y), move[:, 0], 0 * move[:, 0], angles="xy", scale_units="xy",
-                  scale=1, color="tab:red", width=0.004, label="G's push")  # fmt: skip
+        ax.quiver(
+            pts[:, 0],
+            np.full(len(pts), y),
+            move[:, 0],
+            0 * move[:, 0],
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            color="tab:red",
+            width=0.004,
+            label="G's push",
+        )
     else:
-        ax.quiver(pts[:, 0], pts[:, 1], move[:, 0], move[:, 1], angles="xy", scale_units="xy", scale=1,
-                  color="tab:red", width=0.004, label="G's push")  # fmt: skip
+        ax.quiver(
+            pts[:, 0],
+            pts[:, 1],
+            move[:, 0],
+            move[:, 1],
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            color="tab:red",
+            width=0.004,
+            label="G's push",
+        )
     return mean_push
 
 
-def plot_state(gan, ax=None, extent=None, n_real: int = 500, n_fake: int = 500, n_arrows: int = 64,
-               arrow_scale=None, title: str | None = None, colorbar: bool = True):  # fmt: skip
+def plot_state(
+    gan,
+    ax=None,
+    extent=None,
+    n_real: int = 500,
+    n_fake: int = 500,
+    n_arrows: int = 64,
+    arrow_scale=None,
+    title: str | None = None,
+    colorbar: bool = True,
+):
     """Draw a ToyGAN as it is now: D, real and generated points, G's push on them; return the Figure.
 
     The title gives the JS estimate (``toy.js_estimate``) and the mean length of the push -d(G's loss)/dx.
@@ -90,7 +119,7 @@ def explore_gan(data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps:
     """A ``widgets.playground.Playground`` around ``plot_state``; display it (a cell's last line) in a live kernel."""
     from ganlab.widgets.playground import Playground
 
-    return Playground(data, loss, d_lr=d_lr, g_lr=g_lr, steps=steps, seed=seed)
+    return Playground(plot_state, data, loss, d_lr=d_lr, g_lr=g_lr, steps=steps, seed=seed)
 
 
 # The toy densities, drawn: notebook 01's 1-D densities with D's curve, and 2-D point clouds.
@@ -98,14 +127,12 @@ def explore_gan(data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps:
 
 def _samples(x, name: str, dim: int) -> np.ndarray:
     """Check toy-GAN samples: 1-D -> shape (N,) (from (N,) or (N, 1)); 2-D -> shape (N, 2); finite, non-empty."""
-    a = as_array(x, name).astype(float)
+    a = checks.finite_array(x, name)
     if dim == 1 and a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     expected = "(N,) or (N, 1)" if dim == 1 else "(N, 2)"
     if (dim == 1 and a.ndim != 1) or (dim == 2 and (a.ndim != 2 or a.shape[1] != 2)) or len(a) == 0:
         raise checks.BadInput(f"{name} must have shape {expected} with N >= 1; got shape {a.shape}.")
-    if not np.all(np.isfinite(a)):
-        raise checks.BadInput(f"{name} contains {np.count_nonzero(~np.isfinite(a))} NaN/inf values; expected finite.")
     return a
 
 
@@ -116,8 +143,7 @@ def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None
         lo, hi = min(real.min(), fake.min()), max(real.max(), fake.max())
         margin = 0.05 * (hi - lo) or 1.0
         x_range = (lo - margin, hi + margin)
-    if np.shape(x_range) != (2,) or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
-        raise checks.BadInput(f"x_range must be two finite numbers (low, high) with low < high; got {x_range!r}.")
+    x_range = checks.interval(x_range, "x_range")
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained") if ax is None else (ax.figure, ax)
     edges = np.linspace(x_range[0], x_range[1], checks.positive_int(bins, "bins") + 1)
     ax.hist(real, bins=edges, density=True, histtype="step", lw=1.8, **REAL_STYLE)
@@ -126,7 +152,7 @@ def plot_density_1d(real, fake, d_fn=None, x_range=None, bins: int = 50, ax=None
     handles, names, top = *ax.get_legend_handles_labels(), ax
     if d_fn is not None:
         xs = np.linspace(x_range[0], x_range[1], 200, dtype=np.float32)[:, None]  # (200, 1), a model's input
-        d = as_array(d_fn(xs), "d_fn(xs)").astype(float).reshape(-1)
+        d = checks.array(d_fn(xs), "d_fn(xs)").astype(float).reshape(-1)
         if d.shape != (200,) or not np.all((d >= 0) & (d <= 1)):  # NaN fails too
             got = f"{d.shape[0]} values in [{np.min(d):.3g}, {np.max(d):.3g}]" if d.size else "nothing"
             raise checks.BadInput(

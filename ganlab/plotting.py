@@ -22,42 +22,14 @@ REAL_STYLE = dict(color="tab:blue", label="real")
 FAKE_STYLE = dict(color="tab:orange", label="generated")
 
 
-def as_array(x, name: str) -> np.ndarray:
-    """Turn a NumPy array, a tensor (anything with ``.numpy()``) or a nested list into an ndarray."""
-    if hasattr(x, "numpy"):
-        x = x.numpy()
-    try:
-        return np.asarray(x)
-    except Exception as err:  # ragged lists and the like
-        raise checks.BadInput(f"{name} must be array-like; got {type(x).__name__} ({err}).") from None
-
-
 def _to_unit(images, name: str = "images") -> np.ndarray:
     """Check a batch of grayscale images and return it as float32 (N, H, W) in [0, 1]."""
-    x = as_array(images, name)
-    if x.ndim == 4 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim != 3:
-        raise checks.BadInput(f"{name} must have shape (N, H, W) or (N, H, W, 1); got shape {x.shape}.")
-    if x.shape[0] == 0 or x.shape[1] == 0 or x.shape[2] == 0:
-        raise checks.BadInput(f"{name} must hold at least one non-empty image; got shape {x.shape}.")
-    if x.dtype == np.uint8:
-        return x.astype(np.float32) / 255.0
-    if np.issubdtype(x.dtype, np.integer):
-        if x.min() < 0 or x.max() > 255:
+    x = checks.array(images, name)
+    if np.issubdtype(x.dtype, np.integer) and x.dtype != np.uint8:  # any integer pixels in [0, 255], as uint8
+        if x.size and (x.min() < 0 or x.max() > 255):
             raise checks.BadInput(f"integer {name} must be in [0, 255]; got values in [{x.min()}, {x.max()}].")
-        return x.astype(np.float32) / 255.0
-    if not np.issubdtype(x.dtype, np.floating):
-        raise checks.BadInput(f"{name} must be float in [-1, 1] or uint8 in [0, 255]; got dtype {x.dtype}.")
-    if not np.all(np.isfinite(x)):
-        raise checks.BadInput(f"{name} contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
-    lo, hi = float(x.min()), float(x.max())
-    if lo < -1 - 1e-5 or hi > 1 + 1e-5:
-        raise checks.BadInput(
-            f"float {name} must be in [-1, 1] (or uint8 in [0, 255]); got values in [{lo:.3g}, {hi:.3g}]. "
-            "Scale pixels with x / 127.5 - 1."
-        )
-    return np.clip((x.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
+        x = x.astype(np.uint8)
+    return (checks.images(x, name)[..., 0] + 1.0) / 2.0
 
 
 def _check_labels(labels, n: int, what: str) -> list[str] | None:
@@ -73,11 +45,9 @@ def _check_labels(labels, n: int, what: str) -> list[str] | None:
 def make_grid(images, ncols: int = 8, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
     """Tile a batch of images row by row into one 2-D float array in [0, 1], ``pad`` pixels between and around."""
     ncols = checks.positive_int(ncols, "ncols")
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise checks.BadInput(f"pad must be a non-negative integer; got {pad!r}.")
-    if not 0.0 <= pad_value <= 1.0:
-        raise checks.BadInput(f"pad_value is a gray level in [0, 1] (1 = white); got {pad_value!r}.")
-    return _tile(_to_unit(images), ncols, int(pad), float(pad_value))
+    pad = checks.integer(pad, "pad", 0, meaning="pixels between and around the images")
+    pad_value = checks.number(pad_value, "pad_value", 0, 1, meaning="a gray level, 1 = white")
+    return _tile(_to_unit(images), ncols, pad, pad_value)
 
 
 def _tile(x: np.ndarray, ncols: int, pad: int, pad_value: float) -> np.ndarray:
@@ -125,10 +95,10 @@ def _history_columns(history) -> dict[str, np.ndarray]:
     if hasattr(history, "history") and isinstance(history.history, dict):  # keras.callbacks.History
         history = history.history
     if isinstance(history, dict):
-        columns = {k: np.asarray([float(as_array(v, k)) for v in vals]) for k, vals in history.items()}
+        columns = {k: np.asarray([float(checks.array(v, k)) for v in vals]) for k, vals in history.items()}
     elif isinstance(history, (list, tuple)) and all(isinstance(row, dict) for row in history):
         keys = dict.fromkeys(k for row in history for k in row)  # ordered union of keys
-        columns = {k: np.asarray([float(as_array(row.get(k, np.nan), k)) for row in history]) for k in keys}
+        columns = {k: np.asarray([float(checks.array(row.get(k, np.nan), k)) for row in history]) for k in keys}
     else:
         kind = type(history).__name__
         raise checks.BadInput(f"history must be a dict of lists, a list of per-epoch dicts or a History; got {kind}.")
@@ -193,8 +163,10 @@ def animation_frames(frames, ncols: int = 8, scale: int = 3, labels=None) -> lis
     grids = [_tile(_to_unit(f, f"frames[{i}]"), ncols, 1, 1.0) for i, f in enumerate(frames)]
     for i, g in enumerate(grids):
         if g.shape != grids[0].shape:
-            raise checks.BadInput(f"all frames must have the same batch shape; frames[{i}] gives a {g.shape} grid, "
-                             f"frames[0] a {grids[0].shape} grid.")  # fmt: skip
+            raise checks.BadInput(
+                f"all frames must have the same batch shape; frames[{i}] gives a {g.shape} grid, "
+                f"frames[0] a {grids[0].shape} grid."
+            )
     # (H, W) in [0, 1] -> (H * scale, W * scale) uint8
     pictures = [np.kron(np.round(g * 255).astype(np.uint8), np.ones((scale, scale), np.uint8)) for g in grids]
     if labels is None:
@@ -225,10 +197,8 @@ def _encode(frames, fmt: str, fps: float, ncols: int, labels, loop: int) -> byte
     """Encode frames as an animated GIF or PNG, the last frame held for ``HOLD_LAST_MS``."""
     from PIL import Image
 
-    if not 0 < fps <= 50:
-        raise checks.BadInput(f"fps must be in (0, 50] frames per second; got {fps!r}.")
-    if int(loop) != loop or loop < 0:
-        raise checks.BadInput(f"loop must be 0 (forever) or a positive repeat count; got {loop!r}.")
+    fps = checks.number(fps, "fps", 0, 50, low_open=True, meaning="frames per second")
+    loop = checks.integer(loop, "loop", 0, meaning="0: forever; else the repeat count")
     images = [Image.fromarray(p) for p in animation_frames(frames, ncols=ncols, labels=labels)]
     step = int(round(1000 / fps))
     durations = [step] * (len(images) - 1) + [max(step, HOLD_LAST_MS)]

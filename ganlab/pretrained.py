@@ -60,15 +60,34 @@ class Entry:
 _MLP_RECIPE = {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "ema": 0, "loss": "non_saturating", "seed": 42}
 _DCGAN_RECIPE = {"latent_dim": 100, "lr": 1e-3, "beta_1": 0.5, "ema": 0.999, "loss": "non_saturating", "seed": 42}
 REGISTRY: dict[str, Entry] = {
-    "mlp": Entry("MLP GAN", "02_mlp_gan_mnist.ipynb", "02_mlp_gan", "ganlab.models:build_mlp_generator",
-                 {"latent_dim": 100}, "ganlab.recipes:make_gan",
-                 {"kind": "mlp", "step": "alternating", **_MLP_RECIPE}),
-    "dcgan": Entry("DCGAN", "03_dcgan_mnist.ipynb", "03_dcgan", "ganlab.models:build_dcgan_generator",
-                   {"latent_dim": 100, "preset": "default"}, "ganlab.recipes:make_gan",
-                   {"kind": "dcgan", "preset": "default", "step": "alternating", **_DCGAN_RECIPE}),
-    "cgan": Entry("conditional GAN", "06_conditional_gan.ipynb", "06_cgan", "ganlab.conditional:build_cgan_generator",
-                  {"latent_dim": 100, "preset": "default"}, "ganlab.conditional:make_cgan",
-                  {"preset": "default", **_DCGAN_RECIPE}, labels=True),
+    "mlp": Entry(
+        "MLP GAN",
+        "02_mlp_gan_mnist.ipynb",
+        "02_mlp_gan",
+        "ganlab.models:build_mlp_generator",
+        {"latent_dim": 100},
+        "ganlab.recipes:make_gan",
+        {"kind": "mlp", "step": "alternating", **_MLP_RECIPE},
+    ),
+    "dcgan": Entry(
+        "DCGAN",
+        "03_dcgan_mnist.ipynb",
+        "03_dcgan",
+        "ganlab.models:build_dcgan_generator",
+        {"latent_dim": 100, "preset": "default"},
+        "ganlab.recipes:make_gan",
+        {"kind": "dcgan", "preset": "default", "step": "alternating", **_DCGAN_RECIPE},
+    ),
+    "cgan": Entry(
+        "conditional GAN",
+        "06_conditional_gan.ipynb",
+        "06_cgan",
+        "ganlab.conditional:build_cgan_generator",
+        {"latent_dim": 100, "preset": "default"},
+        "ganlab.recipes:make_gan",
+        {"kind": "cgan", "preset": "default", **_DCGAN_RECIPE},
+        labels=True,
+    ),
 }
 NAMES = tuple(REGISTRY)
 
@@ -81,7 +100,9 @@ def _call(target: str, kwargs: dict):
 def entry(name) -> Entry:
     """The registry entry of ``name``, or a ValueError listing the known names."""
     if not isinstance(name, str) or name not in REGISTRY:
-        raise checks.BadInput(f"unknown pretrained generator {name!r}; the known ones are {', '.join(map(repr, NAMES))}")
+        raise checks.BadInput(
+            f"unknown pretrained generator {name!r}; the known ones are {', '.join(map(repr, NAMES))}"
+        )
     return REGISTRY[name]
 
 
@@ -96,8 +117,10 @@ def manifest() -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as err:
-        raise data.DataError(f"{data._relative(path)} is missing or unreadable ({type(err).__name__}). Restore it "
-                             f"from the repository, or rebuild the shipped generators with: {REBUILD}") from None
+        raise data.DataError(
+            f"{data.relative(path)} is missing or unreadable ({type(err).__name__}). Restore it "
+            f"from the repository, or rebuild the shipped generators with: {REBUILD}"
+        ) from None
 
 
 def info(name) -> dict:
@@ -105,8 +128,10 @@ def info(name) -> dict:
     e = entry(name)
     models = manifest().get("models", {})
     if name not in models:
-        raise data.DataError(f"no shipped weights for {name!r} yet: run notebook {e.notebook} in full mode "
-                             f"(make course NB=notebooks/{e.notebook}), then {REBUILD}")
+        raise data.DataError(
+            f"no shipped weights for {name!r} yet: run notebook {e.notebook} in full mode "
+            f"(make course NB=notebooks/{e.notebook}), then {REBUILD}"
+        )
     return models[name]
 
 
@@ -119,8 +144,10 @@ def _length(trained) -> str:
 def describe(name) -> str:
     """One line: what the shipped generator is and how it was trained."""
     t = info(name)["trained"]
-    return (f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {_length(t)} on the {t['data']}, "
-            f"{t['seconds']:.0f} s on a {t['machine']}")
+    return (
+        f"{entry(name).title} from notebook {t['notebook'][:2]}'s full run: {_length(t)} on the {t['data']}, "
+        f"{t['seconds']:.0f} s on a {t['machine']}"
+    )
 
 
 def build(name) -> keras.Model:
@@ -129,10 +156,10 @@ def build(name) -> keras.Model:
     return _call(e.build, e.build_kwargs)
 
 
-def draw(generator, z) -> np.ndarray:
-    """G(z) as NumPy in inference mode; a conditional generator ([z, label]) gets the digits 0-9 in turn."""
-    labels = np.arange(len(z)) % 10 if len(generator.inputs) == 2 else None  # the order the shipped checks used
-    return sampling.run_generator(generator, z, labels)
+def shipped_labels(generator, n: int):
+    """The labels the shipped check images and metrics were drawn with: the digits 0-9 in turn for a conditional
+    generator ([z, label]), None for G(z). Not ``sampling.default_labels``: kept so the stored images still match."""
+    return np.arange(n) % 10 if len(generator.inputs) == 2 else None
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -147,19 +174,27 @@ def save_weights(generator: keras.Model, path, check_z=None) -> Path:
     The zip entries carry a fixed date, so the same weights always give the same bytes (and sha256).
     """
     path = Path(path)
-    check_z = np.random.default_rng(0).standard_normal((CHECK_N, generator.inputs[0].shape[1])) \
-        if check_z is None else check_z  # fmt: skip
+    check_z = (
+        np.random.default_rng(0).standard_normal((CHECK_N, generator.inputs[0].shape[1]))
+        if check_z is None
+        else check_z
+    )
     arrays = {f"weights/{i:03d}/{v.path}": np.asarray(v.numpy(), np.float16) for i, v in enumerate(generator.weights)}
     arrays["check/z"] = np.asarray(check_z, np.float32)
-    arrays["check/images"] = draw(generator, arrays["check/z"]).astype(np.float32)
+    z = arrays["check/z"]
+    arrays["check/images"] = sampling.run_generator(generator, z, shipped_labels(generator, len(z))).astype(np.float32)
     if any(not np.all(np.isfinite(a)) for a in arrays.values()):
         raise checks.BadInput("the generator's weights do not fit float16 (or are not finite); they cannot be shipped")
 
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for key in sorted(arrays):
-                archive.writestr(zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), _npy(arrays[key]),
-                                 compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)  # fmt: skip
+                archive.writestr(
+                    zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                    _npy(arrays[key]),
+                    compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=9,
+                )
 
     return files.atomic_write(path, write)
 
@@ -177,11 +212,14 @@ def load_weights(generator: keras.Model, path) -> dict[str, np.ndarray]:
     variables = generator.weights
     fits = len(saved) == len(variables) and all(
         a.shape == tuple(v.shape) and key.rsplit("/", 1)[-1] == v.path.rsplit("/", 1)[-1]
-        for (key, a), v in zip(saved, variables))  # fmt: skip
+        for (key, a), v in zip(saved, variables)
+    )
     if not fits:
-        raise data.DataError(f"{path.name} does not match the generator {generator.name!r}: it holds {len(saved)} "
-                             f"weights, e.g. {[k.split('/', 1)[1] for k, _ in saved[:2]]}, the generator "
-                             f"{len(variables)}, e.g. {[v.path for v in variables[:2]]}. {fix}")
+        raise data.DataError(
+            f"{path.name} does not match the generator {generator.name!r}: it holds {len(saved)} "
+            f"weights, e.g. {[k.split('/', 1)[1] for k, _ in saved[:2]]}, the generator "
+            f"{len(variables)}, e.g. {[v.path for v in variables[:2]]}. {fix}"
+        )
     for (_, array), variable in zip(saved, variables):
         variable.assign(array.astype(np.float32))
     return {k.removeprefix("check/"): a for k, a in arrays.items() if k.startswith("check/")}
@@ -191,8 +229,9 @@ def load(name) -> keras.Model:
     """The shipped generator ``name`` as a float32 Keras model, after checking its file's sha256."""
     record = info(name)
     path = folder() / record["file"]
-    data.verify_file(path, record["sha256"], f"Restore it from the repository (it is tracked in git) or rebuild it "
-                                             f"with: {REBUILD}")  # fmt: skip
+    data.verify_file(
+        path, record["sha256"], f"Restore it from the repository (it is tracked in git) or rebuild it with: {REBUILD}"
+    )
     generator = build(name)
     load_weights(generator, path)
     return generator
@@ -207,8 +246,10 @@ def load_own(name, runs_dir="runs") -> keras.Model:
     """The learner's own generator from its notebook's run folder, or FileNotFoundError saying what to run."""
     e, path = entry(name), own_path(name, runs_dir)
     if not path.is_file():
-        raise FileNotFoundError(f"no generator of your own at {path}: run notebook {e.notebook} to the end (it saves "
-                                f"it there), or use source='pretrained' for the shipped weights")
+        raise FileNotFoundError(
+            f"no generator of your own at {path}: run notebook {e.notebook} to the end (it saves "
+            f"it there), or use source='pretrained' for the shipped weights"
+        )
     importlib.import_module(e.build.split(":")[0])  # registers any custom layers before loading
     return keras.models.load_model(path, compile=False)
 
@@ -218,8 +259,7 @@ def train_now(name, seconds, mnist: data.ImageData | None = None, verbose: int =
     from ganlab import training
 
     e = entry(name)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise checks.BadInput(f"source='train' needs a time budget: seconds must be a positive number, got {seconds!r}")
+    checks.positive_number(seconds, "seconds", "source='train' needs a time budget")
     mnist = mnist if mnist is not None else data.load_mnist(verbose=False)
     gan = _call(e.make, e.make_kwargs)
     labels = mnist.y_train if e.labels else None
@@ -235,16 +275,19 @@ def get_generator(name, source="auto", *, seconds=None, runs_dir="runs", mnist=N
     for ``seconds`` now, on ``mnist`` (default ``data.load_mnist()``).
     """
     e = entry(name)
-    if source not in SOURCES:
-        raise checks.BadInput(f"source must be one of {', '.join(map(repr, SOURCES))}, got {source!r}")
+    checks.one_of(source, "source", SOURCES)
     if source == "train":
         run, gan = train_now(name, seconds, mnist)
-        return gan.sampler, (f"{name}: trained now for {run.history['time_s'][-1]:.0f} s ({run.step:,} steps of "
-                               f"{e.batch_size}, notebook {e.notebook[:2]}'s recipe)")  # fmt: skip
+        return gan.sampler, (
+            f"{name}: trained now for {run.history['time_s'][-1]:.0f} s ({run.step:,} steps of "
+            f"{e.batch_size}, notebook {e.notebook[:2]}'s recipe)"
+        )
     path = own_path(name, runs_dir)
     if source == "own" or (source == "auto" and path.is_file()):
         return load_own(name, runs_dir), f"{name}: your own run of notebook {e.notebook[:2]}, {path}"
     generator, t = load(name), info(name)["trained"]
-    where = (f"{name}: the shipped weights, {data._relative(folder() / info(name)['file'])} (notebook "
-             f"{e.notebook[:2]}'s full run: {_length(t)}, {t['seconds']:.0f} s)")
+    where = (
+        f"{name}: the shipped weights, {data.relative(folder() / info(name)['file'])} (notebook "
+        f"{e.notebook[:2]}'s full run: {_length(t)}, {t['seconds']:.0f} s)"
+    )
     return generator, where + (f", as {path} is missing" if source == "auto" else "")

@@ -1,9 +1,12 @@
-"""The course's training recipes, and ``make_gan``, which builds a compiled GAN from one.
+"""The course's training recipes: ``Recipe``, the one settings object, and ``make_gan``, the one factory.
 
-A recipe is everything besides the data that decides how a GAN of the course trains: the size of z, Adam's
-learning rate and beta_1 (the same for both networks), the batch size, the weight average of G (``ema``, a decay,
-or None) and the kind of step (``"alternating"`` or ``"joint"``, see :class:`ganlab.gan.GAN`). Every caller
-(the CLI, the notebooks, ``ganlab.pretrained``, the benchmarks) takes its settings from here, so a recipe
+A recipe is everything besides the data that decides how a GAN of the course trains: which GAN (``kind``: "mlp",
+"dcgan" or "cgan", the conditional DCGAN) on which networks (``preset``), the size of z, Adam's learning rate and
+betas (the same for both networks), the batch size and seed, the loss, the weight average of G (``ema``, a
+decay, or None) and the kind of step (``"alternating"`` or ``"joint"``, see :class:`ganlab.gan.GAN`).
+``recipe(kind, preset, **overrides)`` is the course's recipe with some settings changed, and ``make_gan`` builds
+the compiled GAN a recipe describes. Every caller (the command line, which keeps a run's recipe in its
+``run.json``; the notebooks; ``ganlab.pretrained``; the benchmarks) takes its settings from here, so a recipe
 changes in one place. ``benchmarks/recipe_search.py`` compares candidate recipes (tables in
 ``benchmarks/README.md``); the TensorFlow tutorial's preset keeps the course's original recipe as the baseline.
 """
@@ -12,12 +15,15 @@ from __future__ import annotations
 
 from ganlab import config  # first: imports TensorFlow quietly
 
+import dataclasses
+import json
+
 import keras
 
-from ganlab import losses, models
+from ganlab import checks, conditional, losses, models
 from ganlab.gan import GAN
-from ganlab import checks
 
+KINDS = ("mlp", "dcgan", "cgan")
 RECIPES: dict[str, dict] = {
     # The recipe search's leader for the default DCGAN (benchmarks/README.md, "Recipe search": candidate
     # "d32-dbn-ema0.999", with z of 100 as its "-z100" confirmation: the same at equal steps; its networks are
@@ -29,39 +35,138 @@ RECIPES: dict[str, dict] = {
     # The baseline: the course's recipe before the search, on the TensorFlow tutorial's networks.
     "tutorial": {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "batch_size": 64, "ema": None, "step": "alternating"},
 }
+# What the conditional GAN's one step (one D update, one G update per batch) has no room for: each setting's "off".
+NOT_CONDITIONAL = {
+    "step": "alternating",
+    "n_critic": 1,
+    "fresh_batches": False,
+    "instance_noise": None,
+    "track_grad_norms": False,
+}
 
 
-def recipe(kind="dcgan", preset="default") -> dict:
-    """A copy of the recipe the course trains ``kind`` ("mlp", "dcgan" or "cgan") with; a DCGAN's depends on its preset."""
-    if kind == "mlp":
-        return dict(RECIPES["mlp"])
-    if kind not in ("dcgan", "cgan"):
-        raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp', 'dcgan' or 'cgan'")
-    return dict(RECIPES["tutorial" if preset == "tutorial" else "dcgan"])
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How one GAN of the course is built and trained: the one settings object, from the command line to the trainer."""
+
+    kind: str  # "mlp", "dcgan" or "cgan"
+    preset: str | dict | None  # the DCGAN's networks: a name of models.DCGAN_PRESETS, or parameters; None: the MLP
+    latent_dim: int  # the size of z
+    lr: float  # Adam's learning rate, both networks
+    beta_1: float
+    ema: float | None  # the decay of G's weight average, which then draws the samples; None (or 0): none
+    step: str  # "alternating" (D, then G on fresh noise) or "joint" (both from one pass)
+    batch_size: int = 64
+    seed: int = 42  # seeds the weights, the noise and the data order
+    loss: str = "non_saturating"  # a name of losses.LOSSES (or a losses.GANLoss, which run.json cannot hold)
+    beta_2: float = 0.999  # Adam's, both networks (WGAN-GP: beta_1=0, beta_2=0.9)
+    d_lr: float | None = None  # one network's own learning rate instead of lr
+    g_lr: float | None = None
+    n_critic: int = 1  # D updates per G update; fresh_batches: a real batch for each
+    fresh_batches: bool = False
+    spectral_norm: bool = False  # wrap D's layers in spectral normalization
+    instance_noise: float | None = None  # the std of the noise added to D's inputs (ganlab.gan.GAN)
+    track_grad_norms: bool = False  # record each network's gradient norm in the history
+    mismatch: bool = True  # cgan: D also calls real images with a wrong label fake
+    networks: str | dict | None = None  # the networks run.json pins (to_json); None: the preset's
+    lr_changes: tuple = ()  # a resumed run's changes of lr, each {"from": old, "to": new}
+
+    def override(self, **changes) -> Recipe:
+        """This recipe with ``changes``; None keeps a setting, ``ema=0`` turns the weight average off, and a
+        gradient-penalty loss or ``n_critic`` > 1 gets the alternating step unless ``step`` is given too."""
+        changes = {name: value for name, value in changes.items() if value is not None}
+        r = dataclasses.replace(self, **changes)
+        if "step" not in changes and (r.n_critic != 1 or losses.get(r.loss).gp_weight > 0):
+            r = dataclasses.replace(r, step="alternating")
+        return dataclasses.replace(r, ema=r.ema or None)
+
+    def to_json(self) -> str:
+        """The text of a run's ``run.json``, the networks' parameters included, so that a later change of the
+        preset cannot break the run's resume."""
+        fields = dataclasses.asdict(self)
+        if self.kind != "mlp" and self.networks is None:
+            fields["networks"] = models.dcgan_config(self.preset)
+        return json.dumps(fields, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Recipe:
+        """The Recipe of a ``run.json``; one from before the Recipe (``"model"`` for ``kind``) or before the
+        recipe search gets the settings its run was trained with, so that it resumes as it was."""
+        fields = json.loads(text)
+        if not isinstance(fields, dict):
+            raise TypeError(f"a run.json holds a JSON object, not a {type(fields).__name__}")
+        if "model" in fields:
+            fields["kind"] = fields.pop("model")
+        # Before the search: Adam beta_1 0.5, no weight average, the alternating step, and the default preset's old
+        # discriminator (dropout, no batch norm).
+        fields = {"beta_1": 0.5, "ema": None, "step": "alternating", **fields}
+        if fields["kind"] != "mlp" and "networks" not in fields:
+            fields["networks"] = models.PRE_SEARCH_DEFAULT if fields["preset"] == "default" else fields["preset"]
+        return cls(**{**fields, "lr_changes": tuple(fields.get("lr_changes", ()))})
 
 
-def make_gan(kind="dcgan", preset="default", latent_dim=None, *, lr=None, beta_1=None, ema=None, step=None,
-             loss="non_saturating", seed=42, d_lr=None, g_lr=None, n_critic=1, spectral_norm=False,
-             instance_noise=None, track_grad_norms=False, beta_2=0.999, fresh_batches=False) -> GAN:
-    """A compiled GAN of the course: ``models.build_pair(kind, preset)``, seeded, with one Adam per network.
+def recipe(kind="dcgan", preset=None, **overrides) -> Recipe:
+    """The course's Recipe for ``kind`` ("mlp", "dcgan" or "cgan") with ``overrides`` (see ``Recipe.override``).
 
-    Every setting left at None comes from ``recipe(kind, preset)``; ``ema=0`` turns the weight average off. A
-    gradient-penalty loss or ``n_critic`` > 1 needs the alternating step, so that is the default step for them.
-    ``d_lr`` / ``g_lr`` override ``lr`` for one network; ``spectral_norm`` wraps D's layers in spectral
-    normalization; ``beta_2`` is both Adams' (WGAN-GP: ``beta_1=0, beta_2=0.9``); ``n_critic``, ``fresh_batches``
-    (a real batch per critic step), ``instance_noise`` and ``track_grad_norms`` go to :class:`ganlab.gan.GAN`.
+    A DCGAN's recipe depends on its preset ("default" when None); the conditional GAN takes the DCGAN's.
     """
-    r = recipe(kind, preset)
-    latent_dim = r["latent_dim"] if latent_dim is None else latent_dim
-    lr, beta_1 = (r["lr"] if lr is None else lr), (r["beta_1"] if beta_1 is None else beta_1)
-    ema = r["ema"] if ema is None else (ema or None)
-    if step is None:
-        step = "alternating" if n_critic != 1 or losses.get(loss).gp_weight > 0 else r["step"]
-    config.set_seed(seed)
-    gan = GAN(*models.build_pair(kind, preset, latent_dim, spectral_norm=spectral_norm), n_critic=n_critic, seed=seed,
-              instance_noise=instance_noise, track_grad_norms=track_grad_norms, ema=ema, step=step,
-              fresh_batches=fresh_batches)  # fmt: skip
-    d_lr, g_lr = (lr if d_lr is None else d_lr), (lr if g_lr is None else g_lr)
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
-                g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2), loss=loss)
+    if kind not in KINDS:
+        raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp', 'dcgan' or 'cgan'")
+    preset = None if kind == "mlp" else "default" if preset is None else preset
+    base = RECIPES["mlp" if kind == "mlp" else "tutorial" if preset == "tutorial" else "dcgan"]
+    return Recipe(kind, preset, **base).override(**overrides)
+
+
+def make_gan(kind="dcgan", preset=None, latent_dim=None, **overrides) -> GAN:
+    """The compiled GAN a recipe describes: its two networks, seeded, with one Adam per network.
+
+    ``kind`` is a Recipe, or a GAN kind for ``recipe(kind, preset, latent_dim=..., **overrides)``; ``overrides``
+    are Recipe fields, and each left at None comes from the recipe: ``make_gan("dcgan", lr=3e-4, ema=0)``,
+    ``make_gan("cgan", mismatch=False)`` and, on the command line, ``make_gan(run_recipe)``. The networks are
+    ``models.build_pair(kind, preset)``, or for "cgan" ``conditional``'s, a :class:`ganlab.conditional.ConditionalGAN`.
+    """
+    if isinstance(kind, Recipe):
+        r = kind.override(preset=preset, latent_dim=latent_dim, **overrides)
+    else:
+        r = recipe(kind, preset, latent_dim=latent_dim, **overrides)
+    config.set_seed(r.seed)
+    gan = _conditional_gan(r) if r.kind == "cgan" else _gan(r)
+    d_lr, g_lr = (r.lr if r.d_lr is None else r.d_lr), (r.lr if r.g_lr is None else r.g_lr)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(d_lr, beta_1=r.beta_1, beta_2=r.beta_2),
+        g_optimizer=keras.optimizers.Adam(g_lr, beta_1=r.beta_1, beta_2=r.beta_2),
+        loss=r.loss,
+    )
     return gan
+
+
+def _gan(r: Recipe) -> GAN:
+    if not r.mismatch:
+        raise checks.BadInput(f"mismatch=False is the conditional GAN's option (kind 'cgan'), not the {r.kind}'s")
+    return GAN(
+        *models.build_pair(r.kind, r.networks or r.preset, r.latent_dim, spectral_norm=r.spectral_norm),
+        n_critic=r.n_critic,
+        seed=r.seed,
+        instance_noise=r.instance_noise,
+        track_grad_norms=r.track_grad_norms,
+        ema=r.ema or None,
+        step=r.step,
+        fresh_batches=r.fresh_batches,
+    )
+
+
+def _conditional_gan(r: Recipe) -> conditional.ConditionalGAN:
+    asked = [f"{name}={getattr(r, name)!r}" for name, off in NOT_CONDITIONAL.items() if getattr(r, name) != off]
+    if asked:
+        raise checks.BadInput(
+            f"the conditional GAN makes one D update and one G update per batch, without instance "
+            f"noise or gradient norms; it has no {', '.join(asked)}"
+        )
+    networks = r.networks or r.preset
+    return conditional.ConditionalGAN(
+        conditional.build_cgan_generator(r.latent_dim, preset=networks),
+        conditional.build_cgan_discriminator(preset=networks, spectral_norm=r.spectral_norm),
+        mismatch=r.mismatch,
+        seed=r.seed,
+        ema=r.ema or None,
+    )

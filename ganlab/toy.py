@@ -23,13 +23,11 @@ class GaussianMixture:
     """Equal-weight mixture of isotropic Gaussians with one shared std: samples and exact density."""
 
     def __init__(self, name: str, means, std: float):
-        means = np.asarray(means, dtype=np.float64)
+        means = checks.finite_array(means, "means")
         means = means[:, None] if means.ndim == 1 else means
-        if means.ndim != 2 or len(means) == 0 or not np.all(np.isfinite(means)):
-            raise checks.BadInput(f"means must be finite, shape (K,) or (K, dim) with K >= 1; got shape {means.shape}.")
-        if isinstance(std, bool) or not isinstance(std, (int, float)) or not 0 < std < math.inf:
-            raise checks.BadInput(f"std must be a positive finite number; got {std!r}.")
-        self.name, self.means, self.std = name, means, float(std)
+        if means.ndim != 2 or len(means) == 0:
+            raise checks.BadInput(f"means must have shape (K,) or (K, dim) with K >= 1; got shape {means.shape}.")
+        self.name, self.means, self.std = name, means, checks.positive_number(std, "std")
 
     @property
     def dim(self) -> int:
@@ -77,30 +75,32 @@ def get_data(data) -> GaussianMixture:
     if isinstance(data, GaussianMixture):
         return data
     if data not in DATASETS:
-        raise checks.BadInput(f"data must be a GaussianMixture or one of {', '.join(map(repr, DATASETS))}; got {data!r}.")
+        raise checks.BadInput(
+            f"data must be a GaussianMixture or one of {', '.join(map(repr, DATASETS))}; got {data!r}."
+        )
     return DATASETS[data]()
 
 
 def _points(x, dim: int) -> np.ndarray:
     """Check points: shape (N, dim) (or (N,) when dim is 1), finite; return float64 (N, dim)."""
-    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
+    x = checks.finite_array(x, "points")
     x = x[:, None] if dim == 1 and x.ndim == 1 else x
     if x.ndim != 2 or x.shape[1] != dim or len(x) == 0:
         raise checks.BadInput(f"points must have shape (N, {dim}) with N >= 1; got shape {x.shape}.")
-    if not np.all(np.isfinite(x)):
-        raise checks.BadInput(f"points contain {np.count_nonzero(~np.isfinite(x))} NaN/inf values; expected finite.")
     return x
 
 
 def _densities(p, q):
     """Check two density arrays on the same grid; return them as masses that each sum to 1."""
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    p, q = checks.finite_array(p, "p"), checks.finite_array(q, "q")
     if p.shape != q.shape:
         raise checks.BadInput(f"p and q must be on the same grid; got shapes {p.shape} and {q.shape}.")
     for name, a in (("p", p), ("q", q)):
-        if a.size == 0 or not np.all(np.isfinite(a)) or a.min() < 0 or a.sum() <= 0:
-            raise checks.BadInput(f"{name} must be finite, non-negative densities with a positive sum; got {a.size} "
-                             f"values summing to {a.sum():.3g}.")  # fmt: skip
+        if a.size == 0 or a.min() < 0 or a.sum() <= 0:
+            raise checks.BadInput(
+                f"{name} must be finite, non-negative densities with a positive sum; got {a.size} "
+                f"values summing to {a.sum():.3g}."
+            )
     return p / p.sum(), q / q.sum()
 
 
@@ -108,8 +108,10 @@ def optimal_discriminator(p_data, p_g) -> np.ndarray:
     """D*(x) = p_data / (p_data + p_g) (Goodfellow et al. 2014), 0.5 where both densities are 0."""
     p_data, p_g = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
     if p_data.shape != p_g.shape or np.any(p_data < 0) or np.any(p_g < 0):
-        raise checks.BadInput(f"p_data and p_g must be non-negative densities of the same shape; got shapes "
-                         f"{p_data.shape} and {p_g.shape}.")  # fmt: skip
+        raise checks.BadInput(
+            f"p_data and p_g must be non-negative densities of the same shape; got shapes "
+            f"{p_data.shape} and {p_g.shape}."
+        )
     total = p_data + p_g
     return np.divide(p_data, total, out=np.full(total.shape, 0.5), where=total > 0)
 
@@ -134,20 +136,16 @@ def value_function(d, p_data, p_g) -> float:
     p, q = _densities(p_data, p_g)
     d = np.asarray(d, dtype=np.float64)
     if d.shape != p.shape or not np.all((d >= 0) & (d <= 1)):
-        raise checks.BadInput(f"d must hold probabilities in [0, 1] on the densities' grid {p.shape}; got shape {d.shape}.")
+        raise checks.BadInput(
+            f"d must hold probabilities in [0, 1] on the densities' grid {p.shape}; got shape {d.shape}."
+        )
     d = np.clip(d, np.finfo(np.float64).tiny, np.nextafter(1.0, 0.0))
     return float(np.sum(p * np.log(d)) + np.sum(q * np.log1p(-d)))
 
 
-def _extent(extent) -> tuple[float, float]:
-    if np.shape(extent) != (2,) or not np.all(np.isfinite(extent)) or not extent[0] < extent[1]:
-        raise checks.BadInput(f"extent must be (low, high), finite, with low < high; got {extent!r}.")
-    return float(extent[0]), float(extent[1])
-
-
 def grid(extent, n: int, dim: int) -> np.ndarray:
     """A regular grid over ``extent`` = (low, high): (n, 1) points in 1-D, (n * n, 2) row-major in 2-D."""
-    axis = np.linspace(*_extent(extent), checks.positive_int(n, "n"))
+    axis = np.linspace(*checks.interval(extent, "extent"), checks.positive_int(n, "n"))
     if dim == 1:
         return axis[:, None]
     xx, yy = np.meshgrid(axis, axis)
@@ -158,7 +156,7 @@ def js_estimate(data, fake, extent=(-3.0, 3.0), bins: int = 60) -> float:
     """JSD between ``data``'s exact density and a histogram of the ``fake`` samples on a ``bins``-cell grid."""
     data = get_data(data)
     fake = _points(fake, data.dim)
-    edges = np.linspace(*_extent(extent), checks.positive_int(bins, "bins") + 1)
+    edges = np.linspace(*checks.interval(extent, "extent"), checks.positive_int(bins, "bins") + 1)
     centres = grid(((edges[0] + edges[1]) / 2, (edges[-2] + edges[-1]) / 2), bins, data.dim)
     hist = np.histogramdd(fake, bins=[edges] * data.dim)[0]  # (bins,) or (bins, bins), x first
     p = data.pdf(centres).reshape((bins,) * data.dim)  # row-major (y, x) in 2-D
@@ -181,27 +179,40 @@ def mlp(in_dim: int, out_dim: int, hidden: int = 64, depth: int = 2, seed: int =
     for i in range(depth):
         init = keras.initializers.GlorotUniform(seed=seed + i)
         x = keras.layers.Dense(hidden, activation="relu", kernel_initializer=init, name=f"{name}_hidden{i + 1}")(x)
-    out = keras.layers.Dense(out_dim, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + depth),
-                             name=f"{name}_out")(x)  # fmt: skip
+    out = keras.layers.Dense(
+        out_dim, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + depth), name=f"{name}_out"
+    )(x)
     return keras.Model(inputs, out, name=name)
 
 
 class ToyGAN:
     """Two small MLPs in a ``ganlab.gan.GAN`` on toy data, trained one D or G step at a time."""
 
-    def __init__(self, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, latent_dim=2, hidden=64,
-                 batch_size=128, beta_1=0.5, seed=0):  # fmt: skip
+    def __init__(
+        self,
+        data="ring",
+        loss="non_saturating",
+        d_lr=1e-3,
+        g_lr=1e-3,
+        latent_dim=2,
+        hidden=64,
+        batch_size=128,
+        beta_1=0.5,
+        seed=0,
+    ):
         self.data, self.loss = get_data(data), losses.get(loss)
         for name, lr in (("d_lr", d_lr), ("g_lr", g_lr)):
-            if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < 10:
-                raise checks.BadInput(f"{name} must be a learning rate in (0, 10), e.g. 1e-3; got {lr!r}.")
+            checks.number(lr, name, 0, 10, low_open=True, high_open=True, meaning="a learning rate such as 1e-3")
         self.batch_size, self.rng = checks.positive_int(batch_size, "batch_size"), np.random.default_rng(seed)
         latent_dim, hidden = checks.positive_int(latent_dim, "latent_dim"), checks.positive_int(hidden, "hidden")
         self.generator = mlp(latent_dim, self.data.dim, hidden, seed=seed, name="generator")
         self.discriminator = mlp(self.data.dim, 1, hidden, seed=seed + 10, name="discriminator")
         self.gan = gan.GAN(self.generator, self.discriminator, seed=seed)
-        self.gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
-                         g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1), loss=self.loss)  # fmt: skip
+        self.gan.compile(
+            d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
+            g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1),
+            loss=self.loss,
+        )
         variables = self.gan.step_variables()
         self._d_step = autodiff.compile_step(self.gan.d_step, variables)
         self._g_step = autodiff.compile_step(lambda: self.gan.g_step(self.batch_size), variables)
@@ -209,21 +220,33 @@ class ToyGAN:
         self.history = {"step": [], "d_loss": [], "g_loss": []}
 
     def __repr__(self) -> str:
-        return (f"ToyGAN(data={self.data.name!r}, loss={self.loss.name!r}, d_lr={self.d_lr:.3g}, "
-                f"g_lr={self.g_lr:.3g}, steps_d={self.steps_d}, steps_g={self.steps_g})")  # fmt: skip
+        return (
+            f"ToyGAN(data={self.data.name!r}, loss={self.loss.name!r}, d_lr={self.d_lr:.3g}, "
+            f"g_lr={self.g_lr:.3g}, steps_d={self.steps_d}, steps_g={self.steps_g})"
+        )
 
-    steps_d = property(lambda self: int(keras.ops.convert_to_numpy(self.gan.d_optimizer.iterations)), doc="D updates so far.")
-    steps_g = property(lambda self: int(keras.ops.convert_to_numpy(self.gan.g_optimizer.iterations)), doc="G updates so far.")
-    d_lr = property(lambda self: float(keras.ops.convert_to_numpy(self.gan.d_optimizer.learning_rate)), doc="D's learning rate.")
-    g_lr = property(lambda self: float(keras.ops.convert_to_numpy(self.gan.g_optimizer.learning_rate)), doc="G's learning rate.")
+    steps_d = property(
+        lambda self: int(keras.ops.convert_to_numpy(self.gan.d_optimizer.iterations)), doc="D updates so far."
+    )
+    steps_g = property(
+        lambda self: int(keras.ops.convert_to_numpy(self.gan.g_optimizer.iterations)), doc="G updates so far."
+    )
+    d_lr = property(
+        lambda self: float(keras.ops.convert_to_numpy(self.gan.d_optimizer.learning_rate)), doc="D's learning rate."
+    )
+    g_lr = property(
+        lambda self: float(keras.ops.convert_to_numpy(self.gan.g_optimizer.learning_rate)), doc="G's learning rate."
+    )
 
     def set_learning_rates(self, d_lr=None, g_lr=None) -> None:
         """Change either learning rate in place; training goes on from the same weights."""
-        for lr, opt in ((d_lr, self.gan.d_optimizer), (g_lr, self.gan.g_optimizer)):
+        for name, lr, opt in (("d_lr", d_lr, self.gan.d_optimizer), ("g_lr", g_lr, self.gan.g_optimizer)):
             if lr is not None:
-                if not 0 < lr < 10:
-                    raise checks.BadInput(f"learning rates must be in (0, 10); got {lr!r}.")
-                opt.learning_rate.assign(lr)
+                opt.learning_rate.assign(
+                    checks.number(
+                        lr, name, 0, 10, low_open=True, high_open=True, meaning="a learning rate such as 1e-3"
+                    )
+                )
 
     def _real_batch(self):
         # A tensor, not an array: a compiled step converts NumPy input slowly, every call.
@@ -253,7 +276,11 @@ class ToyGAN:
 
     def sample(self, n: int | None = None) -> np.ndarray:
         """G(z) as NumPy (n, dim): the 2000 fixed noise vectors when ``n`` is None, else fresh noise."""
-        z = self.fixed_z if n is None else self.rng.standard_normal((checks.positive_int(n, "n"), self.fixed_z.shape[1]))
+        z = (
+            self.fixed_z
+            if n is None
+            else self.rng.standard_normal((checks.positive_int(n, "n"), self.fixed_z.shape[1]))
+        )
         return self.gan.sample(z.astype(np.float32))
 
     def d_prob(self, x) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from ganlab import config  # first: imports TensorFlow quietly
 
 import numpy as np
 import tensorflow as tf
@@ -20,7 +19,7 @@ from ganlab import checkpoints, checks, data, files
 from ganlab.callbacks import guards, progress, records
 from ganlab.callbacks import live as live_module
 from ganlab.callbacks.guards import TrainingDiverged
-from ganlab.gan import GAN, _check_network
+from ganlab.gan import GAN
 
 
 @dataclasses.dataclass(repr=False)
@@ -45,9 +44,13 @@ class TrainingRun:
         return None if self.round_steps is None else [e * self.round_steps for e in self.frame_epochs]
 
     def __repr__(self) -> str:
-        last = "  ".join(f"{k} {progress.fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k))
-        return (f"TrainingRun(epochs_done={self.epochs_done}, step={self.step}, interrupted={self.interrupted}, "
-                f"stopped_reason={self.stopped_reason!r}, frames={len(self.frames)}, last: {last or '-'})")
+        last = "  ".join(
+            f"{k} {progress.fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k)
+        )
+        return (
+            f"TrainingRun(epochs_done={self.epochs_done}, step={self.step}, interrupted={self.interrupted}, "
+            f"stopped_reason={self.stopped_reason!r}, frames={len(self.frames)}, last: {last or '-'})"
+        )
 
 
 def _check_data(dataset, gan, steps_per_epoch) -> None:
@@ -56,30 +59,29 @@ def _check_data(dataset, gan, steps_per_epoch) -> None:
         spec = dataset.element_spec
         spec = spec[0] if isinstance(spec, tuple) else spec
         if not isinstance(spec, tf.TensorSpec) or not spec.dtype.is_floating:
-            raise checks.BadInput(f"the dataset must yield float images (or (images, labels)), got {spec}; "
-                             "see ganlab.data.make_dataset, which scales uint8 pixels to [-1, 1]")
+            raise checks.BadInput(
+                f"the dataset must yield float images (or (images, labels)), got {spec}; "
+                "see ganlab.data.make_dataset, which scales uint8 pixels to [-1, 1]"
+            )
         if not spec.shape[1:].is_compatible_with(gan.image_shape):
-            raise checks.BadInput(f"the dataset yields batches of shape {tuple(spec.shape)} but the generator "
-                             f"makes (B, {', '.join(map(str, gan.image_shape))}); batch the dataset first")
+            raise checks.BadInput(
+                f"the dataset yields batches of shape {tuple(spec.shape)} but the generator "
+                f"makes (B, {', '.join(map(str, gan.image_shape))}); batch the dataset first"
+            )
         card = int(dataset.cardinality())
         if card == 0:
             raise checks.BadInput("the dataset is empty")
         if card == tf.data.INFINITE_CARDINALITY and steps_per_epoch is None:
             raise checks.BadInput("the dataset repeats forever; pass steps_per_epoch=... so that epochs end")
         first = next(iter(dataset.take(1)))  # one batch: the same value check as for an array
-        _check_range(np.asarray(first[0] if isinstance(first, tuple) else first), "the dataset's first batch")
+        checks.pixels(first[0] if isinstance(first, tuple) else first, "the dataset's first batch")
     elif isinstance(dataset, np.ndarray):
         if dataset.dtype.kind != "f" or dataset.shape[1:] != gan.image_shape or len(dataset) == 0:
-            raise checks.BadInput(f"images must be float of shape (N, {', '.join(map(str, gan.image_shape))}), got "
-                             f"{dataset.dtype} {dataset.shape}")  # fmt: skip
-        _check_range(dataset, "images")
-
-
-def _check_range(images: np.ndarray, what: str) -> None:
-    low, high = float(images.min()), float(images.max())
-    if not (np.isfinite(low) and np.isfinite(high)) or low < -1.001 or high > 1.001:
-        raise checks.BadInput(f"images must be finite and in [-1, 1], got values in [{low:.3g}, {high:.3g}] ({what}); "
-                         "scale uint8 pixels with x / 127.5 - 1 (ganlab.data.to_float)")  # fmt: skip
+            raise checks.BadInput(
+                f"images must be float of shape (N, {', '.join(map(str, gan.image_shape))}), got "
+                f"{dataset.dtype} {dataset.shape}"
+            )
+        checks.pixels(dataset, "images")
 
 
 def _rounds(dataset, steps, round_steps, batch_size):
@@ -88,12 +90,16 @@ def _rounds(dataset, steps, round_steps, batch_size):
     if round_steps is None:  # rounds of up to 100 steps that add up to exactly ``steps``
         round_steps = steps if steps <= 100 else next(n for n in range(100, 0, -1) if steps % n == 0)
         if round_steps < min(10, steps):
-            raise checks.BadInput(f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
-                             "or pass steps_per_epoch=...")  # fmt: skip
+            raise checks.BadInput(
+                f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
+                "or pass steps_per_epoch=..."
+            )
     round_steps = checks.positive_int(round_steps, "steps_per_epoch", "steps per round")
     if steps % round_steps:
-        raise checks.BadInput(f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
-                         f"choose steps as a multiple of {round_steps}")  # fmt: skip
+        raise checks.BadInput(
+            f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
+            f"choose steps as a multiple of {round_steps}"
+        )
     if isinstance(dataset, np.ndarray):
         dataset = data.make_dataset(dataset, batch_size or 32)
     if isinstance(dataset, tf.data.Dataset) and int(dataset.cardinality()) != tf.data.INFINITE_CARDINALITY:
@@ -101,14 +107,25 @@ def _rounds(dataset, steps, round_steps, batch_size):
     return dataset, steps // round_steps, round_steps
 
 
-def _positive(value, name):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-        raise checks.BadInput(f"{name} must be a positive number, got {value!r}")
-
-
-def train(gan, dataset, *, steps=None, epochs=None, seconds=None, out_dir=None, resume=False, fixed_noise=None,
-          n_fixed=64, snapshot_every=1, checkpoint_every=1, verbose=1, steps_per_epoch=None, callbacks=(),
-          batch_size=None, live=False):
+def train(
+    gan,
+    dataset,
+    *,
+    steps=None,
+    epochs=None,
+    seconds=None,
+    out_dir=None,
+    resume=False,
+    fixed_noise=None,
+    n_fixed=64,
+    snapshot_every=1,
+    checkpoint_every=1,
+    verbose=1,
+    steps_per_epoch=None,
+    callbacks=(),
+    batch_size=None,
+    live=False,
+):
     """Train ``gan`` for ``steps`` generator updates, ``epochs`` or ``seconds`` (totals, counting resumed ones).
 
     ``steps`` is the budget that does not depend on the data's size: the data repeats, and the run is cut into
@@ -129,18 +146,38 @@ def train(gan, dataset, *, steps=None, epochs=None, seconds=None, out_dir=None, 
         return _train(**kwargs)
 
 
-def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise, n_fixed, snapshot_every,
-           checkpoint_every, verbose, steps_per_epoch, callbacks, batch_size, live):
+def _train(
+    gan,
+    dataset,
+    *,
+    steps,
+    epochs,
+    seconds,
+    out_dir,
+    resume,
+    fixed_noise,
+    n_fixed,
+    snapshot_every,
+    checkpoint_every,
+    verbose,
+    steps_per_epoch,
+    callbacks,
+    batch_size,
+    live,
+):
     if sum(budget is not None for budget in (steps, epochs, seconds)) != 1:
-        raise checks.BadInput(f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
-                         f"steps={steps!r}, epochs={epochs!r}, seconds={seconds!r}")  # fmt: skip
+        raise checks.BadInput(
+            f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
+            f"steps={steps!r}, epochs={epochs!r}, seconds={seconds!r}"
+        )
     if epochs is not None:
         checks.positive_int(epochs, "epochs")
-    _positive(seconds, "seconds")
+    if seconds is not None:
+        checks.positive_number(seconds, "seconds")
     if not isinstance(gan, GAN) or gan.loss_fn is None:
         raise checks.BadInput("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
-    _check_network(gan.generator, "generator")  # frozen after the GAN was built?
-    _check_network(gan.discriminator, "discriminator")
+    checks.network(gan.generator, "generator")  # frozen after the GAN was built?
+    checks.network(gan.discriminator, "discriminator")
     _check_data(dataset, gan, steps_per_epoch or steps)
     unit = "epoch"
     if steps is not None:
@@ -155,8 +192,11 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
         out_dir = Path(out_dir)
         if checkpoints.list_checkpoints(out_dir):
             if not resume:
-                raise checks.BadInput(f"{out_dir} already holds a training run ({checkpoints.list_checkpoints(out_dir)[-1]});"
-                                 " pass resume=True to continue it, or choose another out_dir")  # fmt: skip
+                newest = checkpoints.list_checkpoints(out_dir)[-1]
+                raise checks.RefusedResume(
+                    f"{out_dir} already holds a training run ({newest}); pass resume=True to "
+                    "continue it, or choose another out_dir"
+                )
             state = checkpoints.load_checkpoint(gan, out_dir)
             start, history, last_ckpt = state.epoch, state.history, state.path
             frames, frame_epochs, fixed_noise = state.frames, state.frame_epochs, state.fixed_noise
@@ -170,9 +210,17 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
     if fixed_noise.shape[1:] != gan.latent_shape:
         raise checks.BadInput(f"fixed_noise must have shape (n, {gan.latent_shape}), got {fixed_noise.shape}")
 
-    run = TrainingRun(history, frames, frame_epochs, epochs_done=start, step=int(gan.g_optimizer.iterations.numpy()),
-                      out_dir=out_dir, fixed_noise=fixed_noise, checkpoint=last_ckpt,
-                      round_steps=steps_per_epoch if steps is not None else None)  # fmt: skip
+    run = TrainingRun(
+        history,
+        frames,
+        frame_epochs,
+        epochs_done=start,
+        step=int(gan.g_optimizer.iterations.numpy()),
+        out_dir=out_dir,
+        fixed_noise=fixed_noise,
+        checkpoint=last_ckpt,
+        round_steps=steps_per_epoch if steps is not None else None,
+    )
     total = epochs if epochs is not None else start + 10**9
     if start >= total:
         print(f"already trained {start} {unit}s (asked for {epochs}); nothing to do", flush=True)
@@ -182,19 +230,31 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
     offset = history["time_s"][-1] if history.get("time_s") else 0.0
     guard, budget = guards.StopOnNonFinite(), guards.TimeBudget(seconds) if seconds else None
     recorder = records.RecordHistory(run.history, time_offset=offset)
-    snapshots = records.FixedNoiseSnapshots(fixed_noise, every=snapshot_every, frames=run.frames,
-                                       frame_epochs=run.frame_epochs)  # fmt: skip
-    saver = None if out_dir is None else records.Checkpointing(out_dir, every=checkpoint_every, history=run.history,
-                                                          snapshots=snapshots)  # fmt: skip
-    printer = progress.ProgressLine(total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset,
-                                    round_steps=run.round_steps)  # fmt: skip
+    snapshots = records.FixedNoiseSnapshots(
+        fixed_noise, every=snapshot_every, frames=run.frames, frame_epochs=run.frame_epochs
+    )
+    saver = (
+        None
+        if out_dir is None
+        else records.Checkpointing(out_dir, every=checkpoint_every, history=run.history, snapshots=snapshots)
+    )
+    printer = progress.ProgressLine(
+        total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset, round_steps=run.round_steps
+    )
     picture = live_module.LivePicture(snapshots, run.round_steps) if live else None
     chain = [guard, guards.WeightsMustChange(), budget, recorder, snapshots, picture, saver, printer, *callbacks]
 
     try:
-        gan.fit(dataset, epochs=total, initial_epoch=start, verbose=0, steps_per_epoch=steps_per_epoch,
-                batch_size=batch_size, shuffle=not isinstance(dataset, tf.data.Dataset),
-                callbacks=[c for c in chain if c is not None])  # fmt: skip
+        gan.fit(
+            dataset,
+            epochs=total,
+            initial_epoch=start,
+            verbose=0,
+            steps_per_epoch=steps_per_epoch,
+            batch_size=batch_size,
+            shuffle=not isinstance(dataset, tf.data.Dataset),
+            callbacks=[c for c in chain if c is not None],
+        )
     except KeyboardInterrupt:
         run.interrupted, run.stopped_reason = True, "interrupted"
     finally:
@@ -203,14 +263,25 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
     run.step = int(gan.g_optimizer.iterations.numpy())
     if saver is not None and saver.last_path is not None:
         run.checkpoint = saver.last_path
-    where = (f"last checkpoint: {run.checkpoint}" if run.checkpoint
-             else "no checkpoint saved yet" if out_dir else "no checkpoint saved (out_dir=None)")  # fmt: skip
+    where = (
+        f"last checkpoint: {run.checkpoint}"
+        if run.checkpoint
+        else "no checkpoint saved yet"
+        if out_dir
+        else "no checkpoint saved (out_dir=None)"
+    )
 
     if run.interrupted:
-        resume_hint = (f"continue with train(..., out_dir={str(out_dir)!r}, resume=True)" if out_dir
-                       else "call train() again to go on from the weights in memory")  # fmt: skip
-        print(f"Interrupted in {unit} {(recorder.epoch or 0) + 1} at step {run.step}; kept {run.epochs_done} "
-              f"complete {unit}s; {where}; {resume_hint}.", flush=True)  # fmt: skip
+        resume_hint = (
+            f"continue with train(..., out_dir={str(out_dir)!r}, resume=True)"
+            if out_dir
+            else "call train() again to go on from the weights in memory"
+        )
+        print(
+            f"Interrupted in {unit} {(recorder.epoch or 0) + 1} at step {run.step}; kept {run.epochs_done} "
+            f"complete {unit}s; {where}; {resume_hint}.",
+            flush=True,
+        )
     elif guard.diverged:
         run.stopped_reason = f"{guard.metric} became {guard.value} at step {guard.step} (epoch {guard.epoch})"
         then = "resume from it with train(..., resume=True)" if run.checkpoint else "train again"
@@ -222,8 +293,9 @@ def _train(gan, dataset, *, steps, epochs, seconds, out_dir, resume, fixed_noise
         err.run = run
         raise err
     elif budget is not None and budget.triggered:
-        run.stopped_reason = (f"time budget of {progress.fmt(seconds)} s spent in epoch {budget.epoch}"
-                              + (" (partial epoch)" if budget.partial else ""))  # fmt: skip
+        run.stopped_reason = f"time budget of {progress.fmt(seconds)} s spent in epoch {budget.epoch}" + (
+            " (partial epoch)" if budget.partial else ""
+        )
         if verbose:
             print(f"stopped: {run.stopped_reason}", flush=True)
     return run

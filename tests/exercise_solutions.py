@@ -18,8 +18,8 @@ from keras import ops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ganlab import autodiff, exercises  # noqa: E402
-from ganlab.exercises import gan as gan_exercises  # noqa: E402
+from ganlab import autodiff, exercises
+from ganlab.exercises import gan as gan_exercises
 
 sp = ops.softplus
 
@@ -51,19 +51,23 @@ def gradient_penalty(critic, real, fake, alpha):
 
 def conditional_d_loss(discriminator, real, labels, fake, fake_labels, wrong_labels):
     real_logits = discriminator([real, labels], training=True)
-    rejected = ops.concatenate([discriminator([fake, fake_labels], training=True),
-                                discriminator([real, wrong_labels], training=True)])  # (2B, 1)
+    rejected = ops.concatenate(
+        [discriminator([fake, fake_labels], training=True), discriminator([real, wrong_labels], training=True)]
+    )  # (2B, 1)
     return ops.mean(sp(-real_logits)) + ops.mean(sp(rejected))
 
 
 # Reference answers, written independently of the checks' inputs. GAN exercises take several functions: a tuple.
 SOLUTIONS = {
     "00.1": lambda x: (x.astype(np.float32) / 127.5 - 1)[..., None],
-    "00.2": lambda images, labels: np.array([np.count_nonzero(images[labels == d]) / images[labels == d].size
-                                             for d in range(10)]),
+    "00.2": lambda images, labels: np.array(
+        [np.count_nonzero(images[labels == d]) / images[labels == d].size for d in range(10)]
+    ),
     "01.1": lambda l: (-1 / (1 + np.exp(-l)), -1 / (1 + np.exp(l))),
-    "01.2": lambda p, q: sum(0.5 * a * np.log(a / ((a + b) / 2)) for a, b in zip(p, q) if a > 0)
-    + sum(0.5 * b * np.log(b / ((a + b) / 2)) for a, b in zip(p, q) if b > 0),
+    "01.2": lambda p, q: (
+        sum(0.5 * a * np.log(a / ((a + b) / 2)) for a, b in zip(p, q) if a > 0)
+        + sum(0.5 * b * np.log(b / ((a + b) / 2)) for a, b in zip(p, q) if b > 0)
+    ),
     "02.1": (d_loss, g_loss),
     "02.2": lambda l: float(np.mean(-np.logaddexp(0.0, l))),
     "02.3": lambda w: sum(a * b + b for a, b in zip(w[:-1], w[1:])),
@@ -72,8 +76,9 @@ SOLUTIONS = {
     "04.1": lambda probs, t: float((probs.max(1) > t).mean()),
     "04.2": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + s1**2 + s2**2 - 2 * s1 * s2,
     "05.1": (gradient_penalty,),
-    "05.2": lambda r, f, s: np.mean(s * np.logaddexp(0, -r) + (1 - s) * np.logaddexp(0, r)) + np.mean(
-        np.logaddexp(0, f)),
+    "05.2": lambda r, f, s: (
+        np.mean(s * np.logaddexp(0, -r) + (1 - s) * np.logaddexp(0, r)) + np.mean(np.logaddexp(0, f))
+    ),
     "05.3": lambda r, f: np.mean(f) - np.mean(r),
     "06.1": (conditional_d_loss,),
     "06.2": lambda asked, drawn: np.array([(drawn[asked == d] == d).mean() for d in range(10)]),
@@ -111,19 +116,23 @@ MISTAKES = {
     "06.1": {
         "loss:sign": (lambda *a: -conditional_d_loss(*a),),
         "loss:no_wrong": (_cond(lambda r, f, w: ops.mean(sp(-r)), lambda r, f, w: ops.mean(sp(f))),),
-        "loss:three_means": (_cond(lambda r, f, w: ops.mean(sp(-r)),
-                                   lambda r, f, w: ops.mean(sp(f)) + ops.mean(sp(w))),),
-        "loss:wrong_as_real": (_cond(lambda r, f, w: ops.mean(sp(-ops.concatenate([r, w]))),
-                                     lambda r, f, w: ops.mean(sp(f))),),
-        "loss:fake_right_label": (lambda d, real, labels, fake, fake_labels, wrong: conditional_d_loss(
-            d, real, labels, fake, labels, wrong),),
+        "loss:three_means": (
+            _cond(lambda r, f, w: ops.mean(sp(-r)), lambda r, f, w: ops.mean(sp(f)) + ops.mean(sp(w))),
+        ),
+        "loss:wrong_as_real": (
+            _cond(lambda r, f, w: ops.mean(sp(-ops.concatenate([r, w]))), lambda r, f, w: ops.mean(sp(f))),
+        ),
+        "loss:fake_right_label": (
+            lambda d, real, labels, fake, fake_labels, wrong: conditional_d_loss(d, real, labels, fake, labels, wrong),
+        ),
     },
 }
 
 
 def _number(x):
-    x = np.asarray(ops.convert_to_numpy(x) if hasattr(x, "shape") and not isinstance(x, np.ndarray) else x,
-                   dtype=np.float64)
+    x = np.asarray(
+        ops.convert_to_numpy(x) if hasattr(x, "shape") and not isinstance(x, np.ndarray) else x, dtype=np.float64
+    )
     return x.tolist()
 
 
@@ -161,8 +170,11 @@ def _number_tree(x):
 
 def main() -> None:
     target = Path(exercises.__file__).with_name("values.py")
-    lines = ['"""The values the exercise checks compare with: written by tests/exercise_solutions.py; do not edit."""',
-             "", "VALUES = {"]
+    lines = [
+        '"""The values the exercise checks compare with: written by tests/exercise_solutions.py; do not edit."""',
+        "",
+        "VALUES = {",
+    ]
     for exercise_id, stored in values().items():
         lines.append(f"    {exercise_id!r}: {{")
         lines += [f"        {key!r}: {value!r}," for key, value in stored.items()]

@@ -59,8 +59,9 @@ def unbacked(notebook: dict) -> list[str]:
     """The numbers this notebook's markdown quotes that its outputs and code do not hold (with their context)."""
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     backing = "\n".join(_text_of(c.get("outputs", [])) + "\n" + "".join(c["source"]) for c in code)
-    tokens = set(re.findall(r"\d[\d,]*(?:\.\d+)?", backing)) | {t.replace(",", "") for t in
-                                                                re.findall(r"\d[\d,]*", backing)}  # fmt: skip
+    tokens = set(re.findall(r"\d[\d,]*(?:\.\d+)?", backing)) | {
+        t.replace(",", "") for t in re.findall(r"\d[\d,]*", backing)
+    }
     problems = []
     for cell in notebook["cells"]:
         if cell["cell_type"] != "markdown":
@@ -68,7 +69,7 @@ def unbacked(notebook: dict) -> list[str]:
         for number, paragraph in quoted_numbers("".join(cell["source"])):
             if not forms(number) & tokens:
                 where = paragraph.find(number)
-                problems.append(f"{number!r} in: ...{paragraph[max(0, where - 60): where + 40]!r}...")
+                problems.append(f"{number!r} in: ...{paragraph[max(0, where - 60) : where + 40]!r}...")
     return problems
 
 

@@ -7,6 +7,8 @@ from keras import ops
 
 from ganlab import autodiff
 
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
+
 
 def arr(x):
     return np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
@@ -49,7 +51,7 @@ def test_values_and_grads_differentiates_each_loss_by_its_own_group():
 def test_input_grad_is_the_gradient_and_is_itself_differentiable_in_the_weights():
     x = ops.convert_to_tensor(np.array([[1.0, -2.0]], "float32"))
     w = keras.Variable(np.float32(0.5))
-    np.testing.assert_allclose(arr(autodiff.input_grad(lambda t: t ** 3, x)), 3 * arr(x) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(arr(autodiff.input_grad(lambda t: t**3, x)), 3 * arr(x) ** 2, rtol=1e-6)
     # sum over x of d(w x^2)/dx = 2 w sum(x); its derivative in w is 2 sum(x) = -2
     _, _, (grad,) = autodiff.value_and_grad(lambda: (ops.sum(autodiff.input_grad(lambda t: w * t * t, x)), ()), [w])
     assert float(grad) == pytest.approx(-2.0)

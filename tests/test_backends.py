@@ -7,15 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config
 
 import keras
-import numpy as np
 import pytest
 
 from ganlab import checkpoints, training
 from ganlab.gan import GAN
 from tiny_models import random_dataset, tiny_discriminator, tiny_generator
+
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
 
 TESTS = Path(__file__).resolve().parent
 NEXT = {"tensorflow": "jax", "jax": "torch", "torch": "tensorflow"}  # three CI runs cover the three pairs

@@ -50,8 +50,11 @@ def browser_paths():
     driver = shutil.which("chromedriver")
     missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver)) if path is None]
     if missing or importlib.util.find_spec("selenium") is None:
-        reason = (f"no {' or '.join(missing)} on PATH; {INSTALL_HINT}" if missing
-                  else "no selenium in this environment; `make browser-test` installs the test extra")  # fmt: skip
+        reason = (
+            f"no {' or '.join(missing)} on PATH; {INSTALL_HINT}"
+            if missing
+            else "no selenium in this environment; `make browser-test` installs the test extra"
+        )
         if os.environ.get("GANLAB_REQUIRE_BROWSER") == "1":
             pytest.fail(f"GANLAB_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
@@ -85,12 +88,19 @@ def lab_env():
 
 def start_lab(port, workspaces):
     """`make lab` headless on ``port``, serving the copy, in smoke mode; wait until it answers (90 s at most)."""
-    lab_args = (f"--no-browser --ServerApp.token={TOKEN} --ServerApp.ip=127.0.0.1 "
-                f"--LabApp.expose_app_in_browser=True --LabApp.workspaces_dir={workspaces}")  # fmt: skip
+    lab_args = (
+        f"--no-browser --ServerApp.token={TOKEN} --ServerApp.ip=127.0.0.1 "
+        f"--LabApp.expose_app_in_browser=True --LabApp.workspaces_dir={workspaces}"
+    )
     with open(Path(workspaces) / "lab.log", "wb") as log:
-        proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_DIR={COPY_DIR.name}", f"PORT={port}",
-                                 f"LAB_ARGS={lab_args}"], cwd=ROOT, env=lab_env(), stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            ["make", "--no-print-directory", "lab", f"LAB_DIR={COPY_DIR.name}", f"PORT={port}", f"LAB_ARGS={lab_args}"],
+            cwd=ROOT,
+            env=lab_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -120,8 +130,14 @@ def start_browser(chromium, driver, profile):
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,1200", f"--user-data-dir={profile}"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1200",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options, service=Service(executable_path=driver))
 
@@ -163,8 +179,9 @@ def test_playground_renders_and_responds_in_jupyterlab():
             browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
 
             # The playground's widget appears when its cell has run; its output area starts empty.
-            button = wait_for(browser, "the playground's 'step D' button", 240,
-                              lambda: browser.execute_script(BUTTON_JS, "step D"))  # fmt: skip
+            button = wait_for(
+                browser, "the playground's 'step D' button", 240, lambda: browser.execute_script(BUTTON_JS, "step D")
+            )
             browser.execute_script("arguments[0].closest('.widget-vbox').scrollIntoView({block: 'start'});", button)
             assert browser.execute_script(FIGURE_JS, "step D") == "", "the widget showed a figure before any click"
 

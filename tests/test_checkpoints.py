@@ -9,16 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganlab import checkpoints, training
+from ganlab import checkpoints, checks, training
 from ganlab.gan import GAN
 from tiny_models import LATENT, tiny_discriminator, tiny_generator
+
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
 
 BATCH, N = 16, 64
 STEPS = N // BATCH  # 4 steps per epoch
@@ -49,8 +51,9 @@ def assert_same_state(a, b):
 
 
 def save(gan, directory, epoch, **kwargs):
-    return checkpoints.save_checkpoint(gan, directory, epoch=epoch, history={"epoch": list(range(1, epoch + 1))},
-                                       **kwargs)  # fmt: skip
+    return checkpoints.save_checkpoint(
+        gan, directory, epoch=epoch, history={"epoch": list(range(1, epoch + 1))}, **kwargs
+    )
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -86,8 +89,9 @@ def test_round_trip_restores_every_variable_exactly(tmp_path):
     frames = [np.full((4, 28, 28, 1), i, np.uint8) for i in range(3)]
     np.random.seed(123)
     rng_before = np.random.get_state()
-    path = checkpoints.save_checkpoint(gan, tmp_path, epoch=1, history={"d_loss": [0.5]}, fixed_noise=noise,
-                                       frames=frames, frame_epochs=[0, 1, 2])  # fmt: skip
+    path = checkpoints.save_checkpoint(
+        gan, tmp_path, epoch=1, history={"d_loss": [0.5]}, fixed_noise=noise, frames=frames, frame_epochs=[0, 1, 2]
+    )
     assert path.name == "ckpt-00001" and json.loads((tmp_path / "latest.json").read_text())["epoch"] == 1
 
     np.random.seed(999)
@@ -108,8 +112,14 @@ def test_interrupt_then_resume_has_no_gap_no_duplicate_and_matches_a_straight_ru
 
     # Train, and press "stop" in epoch 3 after two batches.
     capture = Capture()
-    run = training.train(make_gan(), dataset(), epochs=4, out_dir=tmp_path / "run", verbose=0,
-                         callbacks=[capture, Interrupt(epoch=2, batch=2)])  # fmt: skip
+    run = training.train(
+        make_gan(),
+        dataset(),
+        epochs=4,
+        out_dir=tmp_path / "run",
+        verbose=0,
+        callbacks=[capture, Interrupt(epoch=2, batch=2)],
+    )
     message = capsys.readouterr().out
     assert run.interrupted and run.stopped_reason == "interrupted"
     assert run.history["epoch"] == [1, 2] and run.epochs_done == 2 and run.step == 2 * STEPS + 2
@@ -228,7 +238,7 @@ def test_a_different_architecture_or_optimizer_is_refused_clearly(tmp_path):
     uncompiled = GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
     with pytest.raises(ValueError, match=r"call gan.compile\(d_optimizer=..., g_optimizer=...\) first"):
         checkpoints.load_checkpoint(uncompiled, tmp_path)
-    with pytest.raises(FileNotFoundError, match="no complete checkpoint"):
+    with pytest.raises(checks.BadInput, match="no complete checkpoint"):
         checkpoints.load_checkpoint(make_gan(), tmp_path / "empty")
 
 
@@ -243,10 +253,13 @@ def _save_forever(directory):
 
 
 def test_kill_9_during_saves_leaves_a_loadable_checkpoint(tmp_path):
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_checkpoints as t; " \
-           f"t._save_forever({str(tmp_path)!r})"  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})  # fmt: skip
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_checkpoints as t; "
+        f"t._save_forever({str(tmp_path)!r})"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+    )
     try:
         for line in proc.stdout:
             if line.strip() == "saved 3":

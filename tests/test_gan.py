@@ -2,7 +2,7 @@
 samples and checkpoints use, the joint step against a hand computation (each network moved only by its own
 optimizer, from one forward pass), the state a GAN enumerates, and ConditionalGAN built through GAN.__init__."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config
 
 import keras
 import numpy as np
@@ -11,6 +11,8 @@ from keras import ops
 
 from ganlab import autodiff, checkpoints, conditional, gan as gan_module, losses, training
 from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
+
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
 
 BATCH = 16
 
@@ -103,7 +105,8 @@ def test_joint_step_equals_the_hand_computation():
         return (loss.d_loss(real_logits, fake_logits), loss.g_loss(fake_logits)), ()
 
     (d_loss, g_loss), _, (d_grads, g_grads) = autodiff.values_and_grads(
-        both_losses, [d.trainable_variables, g.trainable_variables])
+        both_losses, [d.trainable_variables, g.trainable_variables]
+    )
 
     logs = gan.train_step(real)
     assert int(gan.d_optimizer.iterations.numpy()) == 1 and int(gan.g_optimizer.iterations.numpy()) == 1
@@ -116,7 +119,7 @@ def test_joint_step_equals_the_hand_computation():
 
 
 def test_recipe_choices_are_checked():
-    with pytest.raises(ValueError, match="ema must be None .* got 1.0"):
+    with pytest.raises(ValueError, match=r"ema must be a number in \(0, 1\) \(a decay .*; None: off\), got 1.0"):
         make_gan(ema=1.0)
     with pytest.raises(ValueError, match="step must be one of"):
         make_gan(step="both")
@@ -131,9 +134,11 @@ def test_recipe_choices_are_checked():
 
 
 def test_conditional_gan_is_built_by_gan_init_and_can_average():
-    cgan = conditional.ConditionalGAN(conditional.build_cgan_generator(8), conditional.build_cgan_discriminator(),
-                                      seed=0, ema=0.99)  # fmt: skip
+    cgan = conditional.ConditionalGAN(
+        conditional.build_cgan_generator(8), conditional.build_cgan_discriminator(), seed=0, ema=0.99
+    )
     plain = gan_module.GAN(tiny_generator(), tiny_discriminator())
+
     def attributes(model):  # on PyTorch, sub-models live in _modules, not in vars()
         return set(vars(model)) | set(getattr(model, "_modules", {}))
 
@@ -145,8 +150,9 @@ def test_conditional_gan_is_built_by_gan_init_and_can_average():
     cgan.train_step((ops.convert_to_tensor(x), ops.convert_to_tensor(np.arange(BATCH) % 10)))
     labels = np.arange(4) % 10
     z = np.zeros((4, 8), "float32")
-    np.testing.assert_array_equal(cgan.sample(z, labels),
-                                  ops.convert_to_numpy(cgan.ema_generator([z, labels], training=False)))
+    np.testing.assert_array_equal(
+        cgan.sample(z, labels), ops.convert_to_numpy(cgan.ema_generator([z, labels], training=False))
+    )
 
 
 def test_fresh_batches_give_each_critic_step_its_own_real_batch():

@@ -1,16 +1,18 @@
 """Tests for the opt-in fixes and traces of notebook 05: label smoothing, instance noise, gradient-norm metrics,
 make_gan's per-network learning rates, and ganlab.diagnostics (coverage trace, noise schedule, run_trial)."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config
 
 import keras
 import numpy as np
 import pytest
 from keras import ops
 
-from ganlab import autodiff, data, diagnostics, losses, metrics, recipes, training
+from ganlab import autodiff, checks, data, diagnostics, losses, metrics, recipes, training
 from ganlab.gan import GAN, METRICS
 from tiny_models import LATENT, random_dataset, random_images, tiny_discriminator, tiny_generator
+
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
 
 BATCH = 16
 
@@ -62,7 +64,9 @@ def test_smoothed_least_squares_matches_numpy_reference():
 def test_smoothing_with_target_1_is_the_plain_loss_and_the_optimum_moves_to_the_target():
     real, fake = _logits(4), _logits(5)
     plain = losses.get("non_saturating").d_loss(real, fake)
-    np.testing.assert_allclose(float(losses.smoothed("non_saturating", 1.0).d_loss(real, fake)), float(plain), rtol=1e-6)
+    np.testing.assert_allclose(
+        float(losses.smoothed("non_saturating", 1.0).d_loss(real, fake)), float(plain), rtol=1e-6
+    )
     # The real term is smallest where sigmoid(logit) = target, i.e. logit = log(t / (1 - t)), not at +infinity.
     grid = np.linspace(-6, 6, 2401, dtype=np.float32).reshape(-1, 1)
     zeros = np.full((1, 1), -50.0, np.float32)  # a fake term of ~0
@@ -126,11 +130,11 @@ def test_instance_noise_reaches_d_for_real_and_fake_images_in_both_steps(sigma):
     gan.d_step(ops.zeros((256, 28, 28, 1)))  # real images are zeros too
     gan.g_step(256)
     seen = {m.name: float(m.result()) for m in gan.metrics}
-    expected = 1 / (1 + np.exp(-sigma**2))  # sigmoid(mean(noise^2)) = sigmoid(sigma^2)
+    expected = 1 / (1 + np.exp(-(sigma**2)))  # sigmoid(mean(noise^2)) = sigmoid(sigma^2)
     assert seen["d_real"] == pytest.approx(expected, abs=0.02)
     assert seen["d_fake"] == pytest.approx(expected, abs=0.02)
     # The G step sees noisy fakes too: non-saturating g_loss = softplus(-sigma^2) (D barely moved in one step).
-    assert seen["g_loss"] == pytest.approx(np.log1p(np.exp(-sigma**2)), abs=0.03)
+    assert seen["g_loss"] == pytest.approx(np.log1p(np.exp(-(sigma**2))), abs=0.03)
 
 
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), "0.1", True])
@@ -156,8 +160,9 @@ def test_anneal_instance_noise_goes_linearly_to_0_during_fit():
 
 def test_anneal_instance_noise_needs_a_gan_with_instance_noise():
     with pytest.raises(ValueError, match="instance_noise"):
-        make_gan().fit(dataset(), epochs=1, verbose=0, shuffle=False,
-                       callbacks=[diagnostics.AnnealInstanceNoise(0.1, 10)])
+        make_gan().fit(
+            dataset(), epochs=1, verbose=0, shuffle=False, callbacks=[diagnostics.AnnealInstanceNoise(0.1, 10)]
+        )
     for start, steps in ((-1, 10), (0.1, 0), (0.1, 2.5)):
         with pytest.raises(ValueError):
             diagnostics.AnnealInstanceNoise(start, steps)
@@ -208,8 +213,16 @@ def test_gradient_norms_are_opt_in_extra_history_keys():
 
 
 def test_make_gan_sets_each_networks_learning_rate_and_options():
-    gan = recipes.make_gan("mlp", latent_dim=8, lr=1e-4, d_lr=3e-3, n_critic=2, spectral_norm=True,
-                           instance_noise=0.1, track_grad_norms=True)  # fmt: skip
+    gan = recipes.make_gan(
+        "mlp",
+        latent_dim=8,
+        lr=1e-4,
+        d_lr=3e-3,
+        n_critic=2,
+        spectral_norm=True,
+        instance_noise=0.1,
+        track_grad_norms=True,
+    )
     assert float(gan.d_optimizer.learning_rate.numpy()) == pytest.approx(3e-3)
     assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
     assert gan.n_critic == 2 and gan.track_grad_norms and float(gan.noise_std.numpy()) == pytest.approx(0.1)
@@ -227,7 +240,7 @@ class PixelJudge:
     """A stand-in classifier: the class is the image's mean brightness in 10 bins; features are 7x7 means."""
 
     def predict(self, x):
-        x = metrics.check_images(x)
+        x = checks.images(x, size=(28, 28))
         level = np.clip(((x.mean(axis=(1, 2, 3)) + 1) / 2 * 10).astype(int), 0, 9)
         probs = np.full((len(x), 10), 0.01 / 9)
         probs[np.arange(len(x)), level] = 0.99
@@ -254,8 +267,9 @@ def test_coverage_trace_records_the_classifiers_view_every_few_epochs():
 def test_run_trial_trains_traces_and_scores_the_same_samples():
     mnist = data.load_mnist(verbose=False)
     gan = make_gan(track_grad_norms=True)
-    trial = diagnostics.run_trial("tiny", gan, mnist, 10, round_steps=5, batch_size=256, n=50, trace_n=20, seed=3,
-                                  classifier=PixelJudge())  # fmt: skip
+    trial = diagnostics.run_trial(
+        "tiny", gan, mnist, 10, round_steps=5, batch_size=256, n=50, trace_n=20, seed=3, classifier=PixelJudge()
+    )
     z = np.random.default_rng(3).standard_normal((50, LATENT)).astype("float32")
     np.testing.assert_array_equal(trial.samples, gan.sample(z))
     probs, _ = PixelJudge().predict(trial.samples[:20])  # the trace's last point: the first trace_n samples
@@ -282,8 +296,9 @@ def test_run_trial_reports_a_diverged_run_without_scores():
         return ops.mean(real_logits) * np.nan
 
     gan = make_gan(loss=losses.GANLoss("nan", nan_d_loss, losses.non_saturating_g_loss))
-    trial = diagnostics.run_trial("broken", gan, data.load_mnist(verbose=False), 1, batch_size=256, n=50,
-                                  classifier=PixelJudge())  # fmt: skip
+    trial = diagnostics.run_trial(
+        "broken", gan, data.load_mnist(verbose=False), 1, batch_size=256, n=50, classifier=PixelJudge()
+    )
     assert trial.scores is None and trial.samples is None and "d_loss" in trial.diverged
     assert "diverged" in trial.summary()
     with pytest.raises(ValueError, match="n_train"):

@@ -21,9 +21,17 @@ def free_port() -> int:
 def test_make_lab_serves_the_notebooks():
     port, token = free_port(), "ganlab-test"
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}",
-         f"LAB_ARGS=--no-browser --ServerApp.token={token} --ServerApp.ip=127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        [
+            "make",
+            "--no-print-directory",
+            "lab",
+            f"PORT={port}",
+            f"LAB_ARGS=--no-browser --ServerApp.token={token} --ServerApp.ip=127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         names, deadline = None, time.monotonic() + 90
@@ -34,7 +42,9 @@ def test_make_lab_serves_the_notebooks():
                     names = [c["name"] for c in json.load(r)["content"]]
             except OSError:
                 time.sleep(0.5)
-        assert names is not None, f"JupyterLab did not answer: {proc.stderr.read().decode()[-2000:] if proc.poll() is not None else 'timed out'}"
+        assert names is not None, "JupyterLab did not answer: " + (
+            proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "timed out"
+        )
         expected = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
         assert sorted(n for n in names if n.endswith(".ipynb")) == expected
     finally:

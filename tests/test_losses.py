@@ -9,6 +9,8 @@ from keras import ops
 
 from ganlab import autodiff, losses
 
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
+
 # Random logits plus extremes: float32 sigmoid(±100) rounds to exactly 1 or 0, so a naive log gives inf.
 EXTREMES = np.array([30.0, -30.0, 100.0, -100.0])
 
@@ -72,7 +74,9 @@ def test_losses_accept_tensors_and_flat_batches(name):
     loss = losses.get(name)
     real, fake = _logits(2), _logits(3)
     from_numpy = float(loss.d_loss(real, fake))
-    from_tensor = float(loss.d_loss(ops.convert_to_tensor(real[:, 0], "float32"), ops.convert_to_tensor(fake, "float32")))
+    from_tensor = float(
+        loss.d_loss(ops.convert_to_tensor(real[:, 0], "float32"), ops.convert_to_tensor(fake, "float32"))
+    )
     np.testing.assert_allclose(from_numpy, from_tensor, rtol=1e-5)
     assert tuple(loss.g_loss(ops.convert_to_tensor(fake, "float32")).shape) == ()
 
@@ -136,8 +140,9 @@ def test_gradient_penalty_is_differentiable_wrt_critic_weights():
     # d/dw (||w|| - 1)^2 = 2 (||w|| - 1) w / ||w||: the penalty can train the critic.
     w = np.random.default_rng(6).normal(size=784) * 0.1
     critic = _linear_critic(w)
-    _, _, (grad,) = autodiff.value_and_grad(lambda: (losses.gradient_penalty(critic, *_batch(7)), ()),
-                                            critic.trainable_weights)  # fmt: skip
+    _, _, (grad,) = autodiff.value_and_grad(
+        lambda: (losses.gradient_penalty(critic, *_batch(7)), ()), critic.trainable_weights
+    )
     norm = np.linalg.norm(w)
     expected = 2.0 * (norm - 1.0) * w / norm
     np.testing.assert_allclose(ops.convert_to_numpy(grad).ravel(), expected, rtol=1e-3, atol=1e-6)

@@ -1,15 +1,17 @@
-"""ganlab.metrics and ganlab.classifier: closed forms, constructed clouds and probabilities, the cache, the CLI."""
+"""ganlab.metrics and ganlab.classifier: closed forms, constructed clouds and probabilities, class_accuracy against
+generators whose classes are known, the cache, the CLI."""
 
 import contextlib
 import io
 import json
 
+import keras
 import numpy as np
 import pytest
 
 from ganlab import classifier, data, metrics
 from ganlab.cli.main import main
-from tiny_models import tiny_discriminator, tiny_generator
+from tiny_models import LATENT, tiny_discriminator, tiny_generator
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -42,6 +44,7 @@ def rotation(theta):
 
 
 # Fréchet distance against closed forms.
+
 
 def test_frechet_1d_is_mean_gap_plus_std_gap():
     # (m1 - m2)^2 + (s1 - s2)^2 with s = standard deviations 2 and 3.
@@ -87,6 +90,7 @@ def test_frechet_of_identical_sets_is_zero(n, d):
 
 # Scores on constructed probabilities.
 
+
 def test_classifier_score_extremes():
     eye = np.eye(10)
     assert metrics.classifier_score(np.repeat(eye, 5, axis=0)) == pytest.approx(10, rel=1e-6)  # confident, balanced
@@ -107,6 +111,7 @@ def test_confident_rate_histogram_and_coverage():
 
 
 # Precision and recall on constructed point clouds.
+
 
 def test_precision_recall_identical_clouds():
     x = np.random.default_rng(2).standard_normal((500, 2))
@@ -129,6 +134,7 @@ def test_precision_recall_disjoint_clouds():
 
 # The memorization check.
 
+
 def test_nearest_training_finds_copies(mnist):
     train = mnist.x_train[:300]
     picks = np.array([17, 3, 250, 99])
@@ -149,34 +155,20 @@ def test_plot_nearest_shows_each_sample_beside_its_neighbours(mnist):
 
 # Errors for people.
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((5, 28, 28), np.int64), "dtype int64"),
-    (np.zeros((5, 28, 28, 3), np.float32), r"shape \(N, 28, 28\).*got \(5, 28, 28, 3\)"),
-    (np.zeros((5, 784), np.float32), r"got \(5, 784\)"),
-    (np.zeros((0, 28, 28), np.float32), "empty"),
-    (np.full((5, 28, 28), 255.0, np.float32), r"\[-1, 1\].*to_float"),
-    (np.where(np.eye(28)[None] > 0, np.nan, 0.0).repeat(2, axis=0), "56 non-finite values"),
-])
-def test_check_images_rejects_bad_input(bad, message):
-    with pytest.raises(ValueError, match=message):
-        metrics.check_images(bad)
 
-
-def test_uint8_images_are_scaled():
-    x = metrics.check_images(np.full((2, 28, 28), 255, np.uint8))
-    assert x.shape == (2, 28, 28, 1) and x.dtype == np.float32 and np.all(x == 1.0)
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda: metrics.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3))), "1 samples; at least 2"),
-    (lambda: metrics.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4))), "3 and 4 features"),
-    (lambda: metrics.frechet_distance(np.zeros(5), np.zeros(5)), "2-D array"),
-    (lambda: metrics.frechet_distance(np.full((5, 2), np.inf), np.zeros((5, 2))), "non-finite"),
-    (lambda: metrics.frechet_from_stats([0, 0], np.eye(2), [0], np.eye(2)), "must agree"),
-    (lambda: metrics.precision_recall(np.zeros((5, 2)), np.zeros((9, 2)), k=5), "k must be an int from 1 to 4"),
-    (lambda: metrics.classifier_score(np.full((3, 10), 0.5)), "summing to 1"),
-    (lambda: metrics.confident_rate(-np.eye(3)), "non-negative"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: metrics.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3))), "1 samples; at least 2"),
+        (lambda: metrics.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4))), "3 and 4 features"),
+        (lambda: metrics.frechet_distance(np.zeros(5), np.zeros(5)), "2-D array"),
+        (lambda: metrics.frechet_distance(np.full((5, 2), np.inf), np.zeros((5, 2))), "non-finite"),
+        (lambda: metrics.frechet_from_stats([0, 0], np.eye(2), [0], np.eye(2)), "must agree"),
+        (lambda: metrics.precision_recall(np.zeros((5, 2)), np.zeros((9, 2)), k=5), "k must be an int from 1 to 4"),
+        (lambda: metrics.classifier_score(np.full((3, 10), 0.5)), "summing to 1"),
+        (lambda: metrics.confident_rate(-np.eye(3)), "non-negative"),
+    ],
+)
 def test_metric_functions_reject_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -187,16 +179,73 @@ def test_n_is_checked_against_the_real_reference(mnist, clf):
     x = data.to_float(mnist.x_test[:50])
     with pytest.raises(ValueError, match="only 50 images"):
         metrics.evaluate(x, mnist, n=60, classifier=clf)
-    with pytest.raises(ValueError, match="from 10 to 2,250 for MNIST sample"):
+    with pytest.raises(ValueError, match=r"from 10 to 2,250 \(the most for MNIST sample"):
         metrics.real_reference(mnist, 3000, classifier=clf)
     with pytest.raises(ValueError, match="from 10"):
         metrics.evaluate(x[:5], mnist, classifier=clf)
     with pytest.raises(ValueError, match="same n"):
-        metrics.format_table(metrics.evaluate(x, mnist, classifier=clf),
-                             metrics.real_reference(mnist, 60, classifier=clf))
+        metrics.format_table(
+            metrics.evaluate(x, mnist, classifier=clf), metrics.real_reference(mnist, 60, classifier=clf)
+        )
 
 
 # The classifier, its cache, and what it sees.
+
+# class_accuracy: asked for each digit, how often the judge sees it.
+
+
+def lookup_generator(images):
+    """A 'generator' that ignores z and returns ``images[label]``: its output for each label is known."""
+    z, y = keras.Input((LATENT,)), keras.Input((), dtype="int32")
+    table = keras.layers.Embedding(
+        10, 784, embeddings_initializer=keras.initializers.Constant(images.reshape(10, 784)), trainable=False
+    )
+    x = keras.layers.Reshape((28, 28, 1))(table(y))
+    return keras.Model([z, y], keras.layers.Add()([x, 0.0 * keras.layers.Dense(1)(z)[:, :, None, None]]))
+
+
+class GreyLevelClassifier:
+    """A stub judge: an image filled with grey level -0.9 + 0.2 k is digit k."""
+
+    def predict(self, images):
+        k = np.clip(np.round((np.asarray(images).mean(axis=(1, 2, 3)) + 0.9) / 0.2), 0, 9).astype(int)
+        return np.eye(10)[k], np.zeros((len(k), 128))
+
+
+def test_class_accuracy_against_a_generator_whose_classes_are_known():
+    levels = -0.9 + 0.2 * np.arange(10)
+    flat = np.ones((10, 28, 28)) * levels[:, None, None]  # image k is digit k for the stub judge
+    perfect = metrics.class_accuracy(lookup_generator(flat), GreyLevelClassifier(), n_per_class=7)
+    assert perfect["mean"] == 1.0 and np.all(perfect["confusion"] == 7 * np.eye(10))
+    perm = np.array([0, 1, 2, 3, 4, 5, 6, 8, 9, 7])  # asked for 7, 8, 9 it draws 8, 9, 7
+    mixed = metrics.class_accuracy(lookup_generator(flat[perm]), GreyLevelClassifier(), n_per_class=3)
+    np.testing.assert_array_equal(mixed["per_class"], [1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
+    assert mixed["mean"] == pytest.approx(0.7) and np.all(mixed["confusion"] == 3 * np.eye(10)[perm])
+
+
+def test_class_accuracy_with_the_real_classifier_on_real_digits(mnist, clf):
+    judge = clf
+    first = np.array([np.flatnonzero(mnist.y_test == k)[0] for k in range(10)])  # a real image of each digit
+    real = data.to_float(mnist.x_test[first])[..., 0]
+    right = metrics.class_accuracy(lookup_generator(real), judge, n_per_class=2)
+    shifted = metrics.class_accuracy(lookup_generator(real[(np.arange(10) + 1) % 10]), judge, n_per_class=2)
+    seen = judge.predict(real)[0].argmax(axis=1)  # the digit the judge reads in each real image
+    np.testing.assert_array_equal(right["per_class"], seen == np.arange(10))
+    np.testing.assert_array_equal(shifted["per_class"], seen[(np.arange(10) + 1) % 10] == np.arange(10))
+    assert right["mean"] >= 0.8 and shifted["mean"] <= 0.2
+
+
+def test_class_accuracy_checks_its_inputs():
+    with pytest.raises(ValueError, match=r"labels are for a conditional generator \(\[z, label\]\); '\w+' takes z"):
+        metrics.class_accuracy(tiny_generator(), GreyLevelClassifier())
+    with pytest.raises(ValueError, match="must be a GAN or a built Keras model with declared inputs, got str"):
+        metrics.class_accuracy("generator.keras", GreyLevelClassifier())
+    flat = lookup_generator(np.zeros((10, 28, 28)))
+    with pytest.raises(ValueError, match="n_per_class must be a positive int, got 0"):
+        metrics.class_accuracy(flat, GreyLevelClassifier(), n_per_class=0)
+    with pytest.raises(ValueError, match="classifier must have .predict"):
+        metrics.class_accuracy(flat, "judge")
+
 
 def test_cache_round_trip_trains_once(mnist, clf, cache, monkeypatch, capsys):
     assert clf.printed.startswith("Trained the digit classifier") and clf.printed.count("\n") == 1
@@ -229,8 +278,16 @@ def test_smoke_and_full_classifiers_never_share_a_file(mnist, monkeypatch):
     monkeypatch.setenv("GANLAB_SMOKE", "0")
     full = classifier.cache_path(mnist)
     assert smoke != full and "smoke60" in smoke.name and "full1400" in full.name
-    other = data.ImageData(mnist.x_train[::-1], mnist.y_train[::-1], mnist.x_test, mnist.y_test,
-                           name="MNIST", source="sample", path=mnist.path, note="")
+    other = data.ImageData(
+        mnist.x_train[::-1],
+        mnist.y_train[::-1],
+        mnist.x_test,
+        mnist.y_test,
+        name="MNIST",
+        source="sample",
+        path=mnist.path,
+        note="",
+    )
     assert classifier.cache_path(other) != full  # same file name, different content
 
 
@@ -274,6 +331,7 @@ def test_copies_of_training_images_are_flagged(mnist, clf):
 
 # python -m ganlab evaluate
 
+
 @pytest.fixture
 def real_npy(mnist, tmp_path):
     path = tmp_path / "real.npy"
@@ -299,20 +357,32 @@ def test_cli_evaluates_a_generator(tmp_path, clf, capsys):
     assert "30 samples from" in text and "Fréchet distance" in text
 
 
-@pytest.mark.parametrize("make_args, message", [
-    (lambda d, npy: [str(d / "missing.npy")], "no such file"),
-    (lambda d, npy: [str(d / "missing.keras")], "no such file"),
-    (lambda d, npy: [str(npy.with_suffix(".txt"))], "neither a generator (.keras) nor samples (.npy)"),
-    (lambda d, npy: [str((d / "junk.npy").write_bytes(b"junk") and d / "junk.npy")], "could not be read as a NumPy"),
-    (lambda d, npy: [str(np.save(d / "rgb.npy", np.zeros((20, 28, 28, 3))) or d / "rgb.npy")], "got (20, 28, 28, 3)"),
-    (lambda d, npy: [str(np.save(d / "nan.npy", np.full((20, 28, 28), np.nan)) or d / "nan.npy")], "non-finite"),
-    (lambda d, npy: [str(np.save(d / "big.npy", np.full((20, 28, 28), 9.0)) or d / "big.npy")], "[-1, 1]"),
-    (lambda d, npy: [str(npy), "--n", "41"], "holds only 40 images"),
-    (lambda d, npy: [str(npy), "--n", "5"], "n must be an int from 10"),
-    (lambda d, npy: [str(npy), "--json", str(d / "out.txt")], "must end in .json"),
-    (lambda d, npy: [str(tiny_discriminator().save(d / "d.keras") or d / "d.keras")], "is it a discriminator"),
-    (lambda d, npy: [str(tiny_generator().save(d / "g.keras") or d / "g.keras"), "--n", "3000"], "more than the 2,250"),
-])
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (lambda d, npy: [str(d / "missing.npy")], "no such file"),
+        (lambda d, npy: [str(d / "missing.keras")], "no such file"),
+        (lambda d, npy: [str(npy.with_suffix(".txt"))], "neither a generator (.keras) nor samples (.npy)"),
+        (
+            lambda d, npy: [str((d / "junk.npy").write_bytes(b"junk") and d / "junk.npy")],
+            "could not be read as a NumPy",
+        ),
+        (
+            lambda d, npy: [str(np.save(d / "rgb.npy", np.zeros((20, 28, 28, 3))) or d / "rgb.npy")],
+            "got (20, 28, 28, 3)",
+        ),
+        (lambda d, npy: [str(np.save(d / "nan.npy", np.full((20, 28, 28), np.nan)) or d / "nan.npy")], "non-finite"),
+        (lambda d, npy: [str(np.save(d / "big.npy", np.full((20, 28, 28), 9.0)) or d / "big.npy")], "[-1, 1]"),
+        (lambda d, npy: [str(npy), "--n", "41"], "holds only 40 images"),
+        (lambda d, npy: [str(npy), "--n", "5"], "n must be an int from 10"),
+        (lambda d, npy: [str(npy), "--json", str(d / "out.txt")], "must end in .json"),
+        (lambda d, npy: [str(tiny_discriminator().save(d / "d.keras") or d / "d.keras")], "is it a discriminator"),
+        (
+            lambda d, npy: [str(tiny_generator().save(d / "g.keras") or d / "g.keras"), "--n", "3000"],
+            "more than the 2,250",
+        ),
+    ],
+)
 def test_cli_evaluate_errors_are_one_line(real_npy, tmp_path, capsys, make_args, message):
     assert main(["evaluate", *make_args(tmp_path, real_npy), "--data", "sample"]) == 2
     err = capsys.readouterr().err

@@ -8,6 +8,8 @@ import pytest
 
 from ganlab import models
 
+pytestmark = pytest.mark.backends  # backend-sensitive: make test runs this file on TensorFlow, JAX and PyTorch
+
 LATENT_DIM = 16
 BATCH = 4
 
@@ -62,18 +64,32 @@ def test_tutorial_preset_matches_tensorflow_dcgan_tutorial_parameter_counts():
     assert discriminator.count_params() == 212_865
     # The tutorial's layer order and output shapes.
     assert [type(layer).__name__ for layer in generator.layers[1:]] == [
-        "Dense", "BatchNormalization", "LeakyReLU", "Reshape",
-        "Conv2DTranspose", "BatchNormalization", "LeakyReLU",
-        "Conv2DTranspose", "BatchNormalization", "LeakyReLU",
+        "Dense",
+        "BatchNormalization",
+        "LeakyReLU",
+        "Reshape",
         "Conv2DTranspose",
-    ]  # fmt: skip
+        "BatchNormalization",
+        "LeakyReLU",
+        "Conv2DTranspose",
+        "BatchNormalization",
+        "LeakyReLU",
+        "Conv2DTranspose",
+    ]
     assert generator.get_layer("g_reshape").output.shape == (None, 7, 7, 256)
     assert generator.get_layer("g_up1").output.shape == (None, 7, 7, 128)
     assert generator.get_layer("g_up2").output.shape == (None, 14, 14, 64)
     assert generator.get_layer("g_lrelu1").negative_slope == pytest.approx(0.3)
     assert [type(layer).__name__ for layer in discriminator.layers[1:]] == [
-        "Conv2D", "LeakyReLU", "Dropout", "Conv2D", "LeakyReLU", "Dropout", "Flatten", "Dense",
-    ]  # fmt: skip
+        "Conv2D",
+        "LeakyReLU",
+        "Dropout",
+        "Conv2D",
+        "LeakyReLU",
+        "Dropout",
+        "Flatten",
+        "Dense",
+    ]
     assert discriminator.get_layer("d_dropout1").rate == pytest.approx(0.3)
 
 
@@ -127,8 +143,18 @@ def test_nearest_upsampling_resizes_then_convolves():
 def test_discriminator_batchnorm_skips_the_first_layer_and_dropout_zero_has_no_layer():
     params = models.dcgan_config("default", d_channels=(16, 32, 64), d_batchnorm=True, dropout=0.0)
     names = [layer.name for layer in models.build_dcgan_discriminator(preset=params).layers[1:]]
-    assert names == ["d_conv1", "d_lrelu1", "d_conv2", "d_bn2", "d_lrelu2", "d_conv3", "d_bn3", "d_lrelu3",
-                     "d_flatten", "d_logits"]  # fmt: skip
+    assert names == [
+        "d_conv1",
+        "d_lrelu1",
+        "d_conv2",
+        "d_bn2",
+        "d_lrelu2",
+        "d_conv3",
+        "d_bn3",
+        "d_lrelu3",
+        "d_flatten",
+        "d_logits",
+    ]
     with pytest.raises(ValueError, match="d_batchnorm must be True or False"):
         models.dcgan_config("default", d_batchnorm="yes")
 
@@ -142,11 +168,15 @@ def test_conditional_networks_reuse_the_dcgan_stacks():
         plain_d = models.build_dcgan_discriminator(preset=preset)
         cond_d = conditional.build_cgan_discriminator(preset=preset)
         shared_g = [(type(l).__name__, l.name) for l in plain_g.layers[1:]]
-        assert [(type(l).__name__, l.name) for l in cond_g.layers if l.name in dict(map(reversed, shared_g))] \
-            == shared_g
+        assert [
+            (type(l).__name__, l.name) for l in cond_g.layers if l.name in dict(map(reversed, shared_g))
+        ] == shared_g
         shared_d = [(type(l).__name__, l.name) for l in plain_d.layers[1:-1]]  # all but the logit
-        assert [(type(l).__name__, l.name) for l in cond_d.layers if l.name.startswith("d_") and
-                l.name in {n for _, n in shared_d}] == shared_d  # fmt: skip
+        assert [
+            (type(l).__name__, l.name)
+            for l in cond_d.layers
+            if l.name.startswith("d_") and l.name in {n for _, n in shared_d}
+        ] == shared_d
 
 
 def test_unknown_preset_lists_valid_presets():
@@ -198,8 +228,10 @@ def _top_singular_value(kernel) -> float:
 
 @pytest.mark.parametrize("kind", ["mlp", "dcgan_default"])
 def test_spectral_norm_makes_each_kernels_largest_singular_value_1(kind):
-    build = {"mlp": lambda: models.build_mlp_discriminator(hidden=(32, 16), spectral_norm=True),
-             "dcgan_default": lambda: models.build_dcgan_discriminator(spectral_norm=True)}[kind]
+    build = {
+        "mlp": lambda: models.build_mlp_discriminator(hidden=(32, 16), spectral_norm=True),
+        "dcgan_default": lambda: models.build_dcgan_discriminator(spectral_norm=True),
+    }[kind]
     keras.utils.set_random_seed(0)
     discriminator = build()
     wrapped = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
@@ -216,8 +248,10 @@ def test_spectral_norm_makes_each_kernels_largest_singular_value_1(kind):
 
 
 def test_spectral_norm_is_off_by_default_and_checked():
-    plain, normed = models.build_mlp_discriminator(hidden=(32, 16)), models.build_mlp_discriminator(
-        hidden=(32, 16), spectral_norm=True)
+    plain, normed = (
+        models.build_mlp_discriminator(hidden=(32, 16)),
+        models.build_mlp_discriminator(hidden=(32, 16), spectral_norm=True),
+    )
     assert not any(isinstance(layer, keras.layers.SpectralNormalization) for layer in plain.layers)
     # Same trainable weights; each wrapper adds one non-trainable power-iteration vector.
     assert [w.shape for w in plain.trainable_weights] == [w.shape for w in normed.trainable_weights]

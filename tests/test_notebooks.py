@@ -27,7 +27,9 @@ def test_skeleton(path):
     markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
     headings = [l for m in markdown for l in m.splitlines() if l.startswith("#")]
     assert sum(h.startswith("# ") for h in headings) == 1, "exactly one H1 title"
-    assert re.search(r"\*\*Time:\*\* \d+(\.\d+)? (min|s)\b", markdown[0]), "the overview states how long the notebook takes"
+    assert re.search(r"\*\*Time:\*\* \d+(\.\d+)? (min|s)\b", markdown[0]), (
+        "the overview states how long the notebook takes"
+    )
     for section in ("## Setup", "## 0. Parameters", "## Summary", "## Exercises"):
         assert any(h.startswith(section) for h in headings), f"missing section {section!r}"
     params = next(i for i, c in enumerate(nb["cells"]) if "".join(c["source"]).startswith("## 0. Parameters"))

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from ganlab import playground, toy  # noqa: E402
+from ganlab import playground, toy
 
 
 @pytest.fixture(autouse=True)
@@ -126,13 +126,6 @@ def test_without_ipywidgets_it_still_draws(monkeypatch):
 
 # The toy densities (plot_density_1d, plot_points_2d)
 
-def close_figures():
-    yield
-    plt.close("all")
-
-
-# toy densities
-
 
 def test_plot_density_1d_draws_two_histograms_and_d_curve():
     rng = np.random.default_rng(0)
@@ -164,7 +157,7 @@ def test_plot_density_1d_draws_into_given_axes():
     "kwargs, match",
     [
         ({"real": np.zeros((3, 2))}, r"real must have shape \(N,\) or \(N, 1\).*\(3, 2\)"),
-        ({"fake": [np.nan, 1.0]}, "fake contains 1 NaN"),
+        ({"fake": [np.nan, 1.0]}, r"fake holds 1 non-finite values \(NaN or inf\)"),
         ({"x_range": (1, 0)}, "low < high"),
         ({"d_fn": lambda x: 3 * x}, "probabilities in"),
     ],

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-from ganlab import plotting  # noqa: E402
+from ganlab import plotting
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +68,8 @@ def test_make_grid_accepts_objects_with_numpy_method():
 @pytest.mark.parametrize(
     "images, match",
     [
-        (np.zeros((4, 4), np.float32), r"shape \(N, H, W\).*got shape \(4, 4\)"),
-        (np.zeros((2, 4, 4, 3), np.float32), r"got shape \(2, 4, 4, 3\)"),
+        (np.zeros((4, 4), np.float32), r"shape \(N, H, W\).*got \(4, 4\)"),
+        (np.zeros((2, 4, 4, 3), np.float32), r"got \(2, 4, 4, 3\)"),
         (np.zeros((0, 4, 4), np.float32), "at least one"),
         (np.full((1, 2, 2), np.nan, np.float32), "NaN"),
         (np.full((1, 2, 2), 2.0, np.float32), r"\[-1, 1\].*got values in \[2, 2\]"),
@@ -115,8 +115,12 @@ def test_show_grid_rejects_wrong_label_count():
 
 
 def test_plot_history_from_dict():
-    history = {"d_loss": [1.2, 0.9, 0.8], "g_loss": [0.7, 1.1, 1.3], "d_real": [0.6, 0.7, 0.6],
-               "d_fake": [0.4, 0.3, 0.4]}  # fmt: skip
+    history = {
+        "d_loss": [1.2, 0.9, 0.8],
+        "g_loss": [0.7, 1.1, 1.3],
+        "d_real": [0.6, 0.7, 0.6],
+        "d_fake": [0.4, 0.3, 0.4],
+    }
     fig = plotting.plot_history(history, title="run")
     ax_loss, ax_prob = fig.axes
     assert label_texts(ax_loss) == ["d_loss", "g_loss"]

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlab import data, models, pretrained
+from ganlab import data, models, pretrained, sampling
 from tiny_models import LATENT, tiny_generator
 
 SHIPPED = sorted(pretrained.manifest()["models"])
@@ -34,6 +34,7 @@ def weights(model):
 
 # The shipped files.
 
+
 def test_mlp_and_dcgan_are_shipped():
     assert {"mlp", "dcgan"} <= set(SHIPPED) and set(SHIPPED) <= set(pretrained.NAMES)
 
@@ -57,7 +58,7 @@ def test_loaded_generator_draws_the_float32_generators_images_within_1e_2(name):
     assert generator.count_params() == pretrained.info(name)["parameters"]
     with np.load(pretrained.folder() / pretrained.info(name)["file"]) as f:
         z, images = f["check/z"], f["check/images"]
-    change = np.abs(pretrained.draw(generator, z) - images).max()
+    change = np.abs(sampling.run_generator(generator, z, pretrained.shipped_labels(generator, len(z))) - images).max()
     assert 0 < change < 1e-2  # float16 weights change something, but less than a hundredth
     assert all(w.dtype == "float32" for w in generator.weights)
 
@@ -70,6 +71,7 @@ def test_describe_says_how_it_was_trained():
 
 # save_weights / load_weights on a tiny generator.
 
+
 def test_weights_round_trip_through_float16_and_the_same_weights_give_the_same_bytes(tmp_path):
     original = tiny_generator()
     first = pretrained.save_weights(original, tmp_path / "a.npz")
@@ -80,7 +82,7 @@ def test_weights_round_trip_through_float16_and_the_same_weights_give_the_same_b
     for a, b in zip(copy.get_weights(), original.get_weights()):
         np.testing.assert_array_equal(a, b.astype(np.float16).astype(np.float32))
     assert check["z"].shape == (pretrained.CHECK_N, LATENT)
-    np.testing.assert_allclose(pretrained.draw(copy, check["z"]), check["images"], atol=1e-2)
+    np.testing.assert_allclose(sampling.run_generator(copy, check["z"]), check["images"], atol=1e-2)
 
 
 def test_load_weights_refuses_another_architecture(tmp_path):
@@ -89,17 +91,22 @@ def test_load_weights_refuses_another_architecture(tmp_path):
         pretrained.load_weights(tiny_generator(width=8), path)
 
 
-def test_draw_gives_a_conditional_generator_the_digits_in_turn():
+def test_the_shipped_checks_ask_a_conditional_generator_for_the_digits_in_turn():
     z_in, label_in = keras.Input((4,)), keras.Input((), dtype="int32")
-    out = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(784)(
-        keras.layers.Concatenate()([z_in, keras.layers.Embedding(10, 3)(label_in)])))
+    out = keras.layers.Reshape((28, 28, 1))(
+        keras.layers.Dense(784)(keras.layers.Concatenate()([z_in, keras.layers.Embedding(10, 3)(label_in)]))
+    )
     cgen = keras.Model([z_in, label_in], out)
     z = np.random.default_rng(0).standard_normal((12, 4)).astype("float32")
     labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1], dtype="int32")
-    np.testing.assert_allclose(pretrained.draw(cgen, z), keras.ops.convert_to_numpy(cgen([z, labels])), atol=1e-6)
+    np.testing.assert_array_equal(pretrained.shipped_labels(cgen, 12), labels)
+    assert pretrained.shipped_labels(tiny_generator(), 12) is None
+    drawn = sampling.run_generator(cgen, z, pretrained.shipped_labels(cgen, 12))
+    np.testing.assert_allclose(drawn, keras.ops.convert_to_numpy(cgen([z, labels])), atol=1e-6)
 
 
 # Errors for people.
+
 
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown pretrained generator 'gan'; the known ones are 'mlp', 'dcgan'"):
@@ -135,6 +142,7 @@ def test_a_registered_model_without_shipped_weights_says_which_notebook_to_run(c
 
 # The switch: every source.
 
+
 def save_own(tmp_path, name):
     generator = pretrained.build(name)
     path = pretrained.own_path(name, tmp_path)
@@ -148,8 +156,10 @@ def test_pretrained_source_loads_the_shipped_weights():
     shipped = pretrained.load("dcgan")
     assert all(np.array_equal(a, b) for a, b in zip(weights(generator), weights(shipped)))
     t = pretrained.info("dcgan")["trained"]
-    assert line == (f"dcgan: the shipped weights, data/pretrained/dcgan.npz (notebook 03's full run: "
-                    f"{t['steps']:,} steps of 64, {t['seconds']:.0f} s)")  # a steps= run: no "None epochs"
+    assert line == (
+        f"dcgan: the shipped weights, data/pretrained/dcgan.npz (notebook 03's full run: "
+        f"{t['steps']:,} steps of 64, {t['seconds']:.0f} s)"
+    )  # a steps= run: no "None epochs"
     assert t["epochs"] is None
 
 
@@ -193,6 +203,7 @@ def test_data_readme_lists_each_shipped_files_sha256_and_size():
 
 # The shipped digit classifier (the judge of notebooks 04-07 on the MNIST sample).
 
+
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
     """Full mode, an empty classifier cache and nothing loaded yet: a fresh machine."""
@@ -233,14 +244,16 @@ def test_other_data_never_gets_the_shipped_classifier(empty_cache, monkeypatch):
     mnist = data.load_mnist("sample", verbose=False)
     other = dataclasses.replace(mnist, x_train=mnist.x_train[:256], y_train=mnist.y_train[:256])
     trained = []
-    monkeypatch.setattr(empty_cache, "_train", lambda m, steps: trained.append(len(m.x_train)) or
-                        empty_cache.build_model())  # fmt: skip
+    monkeypatch.setattr(
+        empty_cache, "_train", lambda m, steps: trained.append(len(m.x_train)) or empty_cache.build_model()
+    )
     empty_cache.get_classifier(other, verbose=False)
     assert trained == [256]
 
 
-def test_a_damaged_shipped_classifier_is_reported_and_replaced_by_training(empty_cache, copy_of_data, monkeypatch,
-                                                                           capsys):
+def test_a_damaged_shipped_classifier_is_reported_and_replaced_by_training(
+    empty_cache, copy_of_data, monkeypatch, capsys
+):
     shutil.copy(Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz", copy_of_data.parent)
     record = pretrained.manifest()["classifier"]
     (copy_of_data / record["file"]).write_bytes(b"not a model")

@@ -15,8 +15,12 @@ DOCS = [ROOT / "README.md", ROOT / "docs" / "teaching.md", ROOT / "data" / "READ
 
 
 def notebook(markdown: str, output: str, code: str = "x = 1") -> dict:
-    return {"cells": [{"cell_type": "markdown", "source": [markdown]},
-                      {"cell_type": "code", "source": [code], "outputs": [{"output_type": "stream", "text": output}]}]}
+    return {
+        "cells": [
+            {"cell_type": "markdown", "source": [markdown]},
+            {"cell_type": "code", "source": [code], "outputs": [{"output_type": "stream", "text": output}]},
+        ]
+    }
 
 
 def test_a_planted_wrong_number_is_caught_and_a_right_one_passes():
@@ -34,7 +38,9 @@ def test_a_planted_wrong_number_is_caught_and_a_right_one_passes():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_the_notebooks_prose_quotes_their_own_outputs(path):
     problems = prose.unbacked(prose.load(path))
-    assert not problems, f"{path.name}: numbers in the markdown that no output or code of it holds:\n" + "\n".join(problems)
+    assert not problems, f"{path.name}: numbers in the markdown that no output or code of it holds:\n" + "\n".join(
+        problems
+    )
 
 
 def _backing() -> str:
@@ -55,12 +61,19 @@ def test_the_docs_quote_percentages_and_frechet_distances_that_were_printed(path
     tokens = set(prose.re.findall(r"\d[\d,]*(?:\.\d+)?", backing))
     tokens |= {t.replace(",", "") for t in tokens}
     manifest = json.loads((ROOT / "data" / "pretrained" / "manifest.json").read_text())
-    tokens |= {f"{100 * v:.1f}" for m in manifest.get("models", {}).values() for v in m.get("metrics", {}).values()
-               if isinstance(v, float) and v <= 1}  # fractions the docs quote as percentages
+    tokens |= {
+        f"{100 * v:.1f}"
+        for m in manifest.get("models", {}).values()
+        for v in m.get("metrics", {}).values()
+        if isinstance(v, float) and v <= 1
+    }  # fractions the docs quote as percentages
     problems = []
     for paragraph in prose.re.split(r"\n\s*\n", path.read_text()):
-        for pattern in (prose.PATTERNS[0], prose.PATTERNS[3]):  # percentages, Fréchet distances (times: test_course_times)
+        for pattern in (
+            prose.PATTERNS[0],
+            prose.PATTERNS[3],
+        ):  # percentages, Fréchet distances (times: test_course_times)
             for m in pattern.finditer(paragraph):
                 if not prose.forms(m.group(1)) & tokens:
-                    problems.append(f"{m.group(0)!r} in: ...{paragraph[max(0, m.start() - 60): m.end() + 20]!r}...")
+                    problems.append(f"{m.group(0)!r} in: ...{paragraph[max(0, m.start() - 60) : m.end() + 20]!r}...")
     assert not problems, f"{path.name}: numbers that no output, manifest or benchmark holds:\n" + "\n".join(problems)

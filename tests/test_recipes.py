@@ -1,6 +1,8 @@
 """Tests for ganlab.recipes: make_gan builds what the recipe says, overrides win, the baseline stays the old recipe,
-and the CLI trains and resumes with the recipe (weight average included)."""
+a Recipe goes to run.json and back (old run.json files included), and the CLI trains and resumes with the recipe
+(weight average included)."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,7 +16,7 @@ import pytest
 
 import keras
 
-from ganlab import checkpoints, conditional, data, models, recipes, training
+from ganlab import checkpoints, checks, conditional, data, models, recipes, sampling, training
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,17 +25,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_make_gan_follows_the_recipe(kind, preset):
     r = recipes.recipe(kind, preset)
     gan = recipes.make_gan(kind, preset)
-    assert gan.latent_shape == (r["latent_dim"],) and gan.step_kind == r["step"]
-    assert (gan.ema_decay, gan.sampler is gan.generator) == (r["ema"], r["ema"] is None)
+    assert gan.latent_shape == (r.latent_dim,) and gan.step_kind == r.step
+    assert (gan.ema_decay, gan.sampler is gan.generator) == (r.ema, r.ema is None)
     for optimizer in (gan.d_optimizer, gan.g_optimizer):
-        assert float(optimizer.learning_rate.numpy()) == pytest.approx(r["lr"])
-        assert optimizer.beta_1 == pytest.approx(r["beta_1"])
+        assert float(optimizer.learning_rate.numpy()) == pytest.approx(r.lr)
+        assert optimizer.beta_1 == pytest.approx(r.beta_1)
 
 
 def test_the_tutorial_baseline_keeps_the_recipe_from_before_the_search():
-    assert recipes.recipe("dcgan", "tutorial") == {"latent_dim": 100, "lr": 2e-4, "beta_1": 0.5, "batch_size": 64,
-                                                   "ema": None, "step": "alternating"}  # fmt: skip
-    assert recipes.recipe("dcgan", "default") is not recipes.RECIPES["dcgan"]  # a copy
+    r = recipes.recipe("dcgan", "tutorial")
+    assert (r.latent_dim, r.lr, r.beta_1, r.batch_size, r.ema, r.step) == (100, 2e-4, 0.5, 64, None, "alternating")
+    assert recipes.recipe("dcgan").lr == recipes.RECIPES["dcgan"]["lr"] == 1e-3
+    with pytest.raises(dataclasses.FrozenInstanceError):  # one settings object: changed only by override()
+        r.lr = 1.0
 
 
 def test_overrides_win_and_gradient_penalties_get_the_alternating_step():
@@ -42,17 +46,60 @@ def test_overrides_win_and_gradient_penalties_get_the_alternating_step():
     assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(3e-4) and gan.g_optimizer.beta_1 == 0.0
     assert recipes.make_gan("dcgan", loss="wasserstein_gp").step_kind == "alternating"
     assert recipes.make_gan("dcgan", n_critic=3).step_kind == "alternating"
-    with pytest.raises(ValueError, match="unknown GAN kind 'vae'"):
+    with pytest.raises(checks.BadInput, match="unknown GAN kind 'vae'"):
         recipes.recipe("vae")
 
 
-def test_the_conditional_gan_takes_the_dcgan_recipe():
+def test_a_recipe_object_builds_the_same_gan_as_its_arguments():
+    r = recipes.recipe("mlp", latent_dim=8, lr=1e-3, seed=3)
+    assert (r.kind, r.preset, r.latent_dim, r.lr, r.seed) == ("mlp", None, 8, 1e-3, 3)
+    a, b = recipes.make_gan(r), recipes.make_gan("mlp", latent_dim=8, lr=1e-3, seed=3)
+    z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
+    np.testing.assert_array_equal(a.sample(z), b.sample(z))
+    assert recipes.make_gan(r, lr=5e-4).g_optimizer.learning_rate.numpy() == pytest.approx(5e-4)  # overrides win
+
+
+def test_the_conditional_gan_takes_the_dcgan_recipe_and_is_seeded():
     r = recipes.recipe("cgan")
-    cgan = conditional.make_cgan()
-    assert cgan.latent_shape == (r["latent_dim"],) and cgan.ema_decay == r["ema"]
-    assert float(cgan.d_optimizer.learning_rate.numpy()) == pytest.approx(r["lr"])
+    cgan = recipes.make_gan("cgan")
+    assert isinstance(cgan, conditional.ConditionalGAN) and cgan.mismatch and cgan.loss_fn.name == "non_saturating"
+    assert cgan.latent_shape == (r.latent_dim,) and cgan.ema_decay == r.ema == recipes.recipe("dcgan").ema
+    assert float(cgan.d_optimizer.learning_rate.numpy()) == pytest.approx(r.lr)
+    a, b = recipes.make_gan("cgan", latent_dim=16, seed=3), recipes.make_gan("cgan", latent_dim=16, seed=3)
+    np.testing.assert_array_equal(sampling.draw(a, 4, labels=3, seed=0), sampling.draw(b, 4, labels=3, seed=0))
+    assert not recipes.make_gan("cgan", latent_dim=16, mismatch=False).mismatch
+    with pytest.raises(checks.BadInput, match="no n_critic=3, fresh_batches=True"):
+        recipes.make_gan("cgan", n_critic=3, fresh_batches=True)
+    with pytest.raises(checks.BadInput, match="mismatch=False is the conditional GAN's option"):
+        recipes.make_gan("mlp", mismatch=False)
     with pytest.raises(ValueError, match="no step= or n_critic= choice"):
         conditional.ConditionalGAN(cgan.generator, cgan.discriminator, step="joint")
+
+
+def test_a_recipe_goes_to_run_json_and_back_and_old_run_files_keep_their_settings():
+    r = recipes.recipe("dcgan", batch_size=32, lr=3e-4).override(lr_changes=({"from": 3e-4, "to": 1e-4},))
+    back = recipes.Recipe.from_json(r.to_json())
+    assert back == dataclasses.replace(r, networks=json.loads(r.to_json())["networks"])  # the networks are pinned
+    assert models.dcgan_config(back.networks) == models.dcgan_config("default")
+    # A run.json from before the Recipe ("model") and before the recipe search (no beta_1, ema, step, networks).
+    old = recipes.Recipe.from_json(
+        json.dumps(
+            {
+                "model": "dcgan",
+                "preset": "default",
+                "latent_dim": 100,
+                "batch_size": 64,
+                "seed": 42,
+                "loss": "non_saturating",
+                "lr": 2e-4,
+            }
+        )
+    )
+    assert (old.kind, old.beta_1, old.ema, old.step) == ("dcgan", 0.5, None, "alternating")
+    assert old.networks == models.PRE_SEARCH_DEFAULT and old.lr_changes == ()
+    for damaged in ('{"model": "dcg', "[1, 2]", '{"kind": "mlp"}', '{"kind": "mlp", "lr": 1, "colour": "red"}'):
+        with pytest.raises((ValueError, KeyError, TypeError)):
+            recipes.Recipe.from_json(damaged)
 
 
 def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path):
@@ -61,26 +108,43 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})
     settings = json.loads((out / "run.json").read_text())
     r = recipes.recipe("dcgan")
-    assert {k: settings[k] for k in ("latent_dim", "lr", "beta_1", "batch_size", "ema", "step")} == r
+    assert recipes.Recipe.from_json(json.dumps(settings)) == dataclasses.replace(r, networks=settings["networks"])
     # The networks' parameters are recorded, so a later change of the preset cannot break this run's resume.
     assert models.dcgan_config(settings["networks"]) == models.dcgan_config("default")
     # generator.keras is what the GAN's sampler draws with (the weight average, when the recipe keeps one).
     saved = keras.models.load_model(out / "generator.keras", compile=False)
     gan = recipes.make_gan("dcgan")
     checkpoints.load_checkpoint(gan, out / "checkpoints")
-    z = np.random.default_rng(0).standard_normal((4, r["latent_dim"])).astype("float32")
+    z = np.random.default_rng(0).standard_normal((4, r.latent_dim)).astype("float32")
     np.testing.assert_allclose(saved.predict(z, verbose=0), gan.sample(z), atol=1e-6)
 
     # A run from before the recipe search (its run.json has no beta_1, ema or step) resumes as it was trained.
     old_dir = tmp_path / "old"
     # It also trained the default preset's old discriminator (dropout, no batch norm).
-    old = recipes.make_gan("dcgan", models.PRE_SEARCH_DEFAULT, latent_dim=100, lr=2e-4, beta_1=0.5, ema=0,
-                           step="alternating")
+    old = recipes.make_gan(
+        "dcgan", models.PRE_SEARCH_DEFAULT, latent_dim=100, lr=2e-4, beta_1=0.5, ema=0, step="alternating"
+    )
     images = data.to_float(data.load_mnist(verbose=False).x_train[:128])
     training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
-    (old_dir / "run.json").write_text(json.dumps({"model": "dcgan", "preset": "default", "latent_dim": 100,
-                                                  "batch_size": 64, "seed": 42, "loss": "non_saturating", "lr": 2e-4}))
-    resumed = subprocess.run(cmd[:5] + ["--epochs", "2", "--resume", "--out", str(old_dir)], cwd=ROOT, text=True,
-                             capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})  # fmt: skip
+    (old_dir / "run.json").write_text(
+        json.dumps(
+            {
+                "model": "dcgan",
+                "preset": "default",
+                "latent_dim": 100,
+                "batch_size": 64,
+                "seed": 42,
+                "loss": "non_saturating",
+                "lr": 2e-4,
+            }
+        )
+    )
+    resumed = subprocess.run(
+        cmd[:5] + ["--epochs", "2", "--resume", "--out", str(old_dir)],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        env={**os.environ, "GANLAB_SMOKE": "1"},
+    )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "resumed from" in resumed.stdout

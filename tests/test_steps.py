@@ -2,7 +2,7 @@
 
 import re
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config
 
 import keras
 import numpy as np
@@ -26,11 +26,13 @@ def images(n, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("n_images", [48, 480])
 def test_a_steps_budget_takes_the_same_steps_on_small_and_large_data(n_images):
     # 48 images are 3 batches: 30 steps pass over them 10 times; 480 images are 30 batches, one pass.
-    run = training.train(make_gan(), data.make_dataset(images(n_images), BATCH), steps=30, steps_per_epoch=10,
-                         verbose=0)
+    run = training.train(
+        make_gan(), data.make_dataset(images(n_images), BATCH), steps=30, steps_per_epoch=10, verbose=0
+    )
     assert run.step == 30 and run.history["epoch"] == [1, 2, 3] and run.round_steps == 10
     assert run.frame_epochs == [0, 1, 2, 3] and run.frame_steps == [0, 10, 20, 30]
 
@@ -57,6 +59,7 @@ def test_a_steps_budget_takes_an_array_and_prints_steps(capsys):
     assert [re.match(r"step (\d+)/20 ", line).group(1) for line in lines] == ["10", "20"], lines
 
 
+@pytest.mark.backends
 def test_a_steps_run_resumes_to_its_total(tmp_path):
     dataset = data.make_dataset(images(48), BATCH)
     first = training.train(make_gan(), dataset, steps=20, steps_per_epoch=10, out_dir=tmp_path, verbose=0)
@@ -67,8 +70,9 @@ def test_a_steps_run_resumes_to_its_total(tmp_path):
 
 def test_the_live_picture_draws_nothing_outside_jupyter_and_labels_its_frames():
     assert not live.in_jupyter()
-    run = training.train(make_gan(), data.make_dataset(images(48), BATCH), steps=20, steps_per_epoch=10, verbose=0,
-                         live=True)  # fmt: skip
+    run = training.train(
+        make_gan(), data.make_dataset(images(48), BATCH), steps=20, steps_per_epoch=10, verbose=0, live=True
+    )
     assert len(run.frames) == 3
     picture = live.LivePicture(snapshots=None, round_steps=10)
     assert picture.label(3) == "step 30" and live.LivePicture(None).label(3) == "epoch 3"
@@ -91,7 +95,14 @@ def test_the_live_picture_updates_one_output_in_a_kernel(monkeypatch):
 
     monkeypatch.setattr(live, "in_jupyter", lambda: True)
     monkeypatch.setattr(IPython.display, "display", display)
-    training.train(make_gan(), data.make_dataset(images(48), BATCH), steps=30, steps_per_epoch=10, verbose=0,
-                   snapshot_every=1, live=True)  # fmt: skip
+    training.train(
+        make_gan(),
+        data.make_dataset(images(48), BATCH),
+        steps=30,
+        steps_per_epoch=10,
+        verbose=0,
+        snapshot_every=1,
+        live=True,
+    )
     # One output, drawn at step 10 and updated with each new frame (steps 20, 30): never a second output.
     assert [kind for kind, _ in shown] == ["display", "update", "update"]

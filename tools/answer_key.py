@@ -97,7 +97,7 @@ def run_file(path, workdir) -> list[Result]:
             try:
                 # Pad with blank lines so the compiled code's line numbers are the Markdown file's.
                 exec(compile("\n" * (line - 1) + code, str(path), "exec"), namespace)
-            except BaseException as error:  # noqa: BLE001 - report anything, SystemExit and Ctrl-C included
+            except BaseException as error:
                 if isinstance(error, KeyboardInterrupt):
                     raise
                 frames = error.__traceback__.tb_next  # drop this function's own frame

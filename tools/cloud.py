@@ -55,8 +55,10 @@ def binder_url(notebook: str) -> str:
 
 def badges(notebook: str) -> str:
     """One markdown line: the Colab and Binder badges of ``notebook`` (a file name such as ``00_welcome.ipynb``)."""
-    return (f"[![Open In Colab]({COLAB_BADGE})]({colab_url(notebook)}) "
-            f"[![Launch Binder]({BINDER_BADGE})]({binder_url(notebook)})")
+    return (
+        f"[![Open In Colab]({COLAB_BADGE})]({colab_url(notebook)}) "
+        f"[![Launch Binder]({BINDER_BADGE})]({binder_url(notebook)})"
+    )
 
 
 def _setup_index(nb) -> int:

@@ -5,7 +5,8 @@ quote, and the commands that measure it.
 (``make course`` records it as it makes the stored outputs), of its full run on a full-size dataset (Debian's
 Fashion-MNIST standing in for the 60,000-image MNIST, ``GANLAB_DATA=standin``; measured out of place, the stored
 outputs untouched) and of its smoke run. ``phrases(name)`` turns an entry into the words every document must use,
-and ``stray_times(text, name)`` lists the times a text quotes that the table does not hold (``tests/tools/test_course_times.py``).
+and ``stray_times(text, name)`` lists the times a text quotes that the table does not hold
+(``tests/tools/test_course_times.py``).
 
     python -m tools.course_times record NOTEBOOK SECONDS          # after a full run in place (make course)
     python -m tools.course_times measure standin|smoke NOTEBOOK... # run copies and record their times
@@ -58,7 +59,7 @@ def fmt(seconds: float) -> str:
 
 
 def phrases(name: str, table: dict | None = None) -> dict:
-    """The words for notebook ``name`` (e.g. "02"): {"full": "6.5 min (6.9 min with 60,000 images)", "smoke": "20 s"}."""
+    """The words for notebook ``name`` ("02"): {"full": "6.5 min (6.9 min with 60,000 images)", "smoke": "20 s"}."""
     entry = _entry(name, table or load())
     full = fmt(entry["sample"])
     if name[:2] in TRAINING:
@@ -82,8 +83,10 @@ def _normal(quoted: str) -> str:
 def _entry(name: str, table: dict) -> dict:
     hits = [v for k, v in table["notebooks"].items() if k.startswith(name[:2])]
     if len(hits) != 1:
-        raise KeyError(f"no measured times for notebook {name!r} in {TABLE.name}; run `make course NB=...` and "
-                       f"`python -m tools.course_times measure standin|smoke ...`")  # fmt: skip
+        raise KeyError(
+            f"no measured times for notebook {name!r} in {TABLE.name}; run `make course NB=...` and "
+            f"`python -m tools.course_times measure standin|smoke ...`"
+        )
     return hits[0]
 
 
@@ -97,9 +100,24 @@ def measure(kind: str, notebooks: list[str]) -> None:
             copy = Path(tmp) / Path(nb).name
             copy.write_bytes(Path(nb).read_bytes())
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                            "--ExecutePreprocessor.timeout=3600", "--ExecutePreprocessor.kernel_name=python3",
-                            str(copy)], env=env, check=True, cwd=tmp)  # fmt: skip
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "jupyter",
+                    "nbconvert",
+                    "--to",
+                    "notebook",
+                    "--execute",
+                    "--inplace",
+                    "--ExecutePreprocessor.timeout=3600",
+                    "--ExecutePreprocessor.kernel_name=python3",
+                    str(copy),
+                ],
+                env=env,
+                check=True,
+                cwd=tmp,
+            )
             seconds = time.perf_counter() - start
             record(nb, kind, seconds)
             print(f"{Path(nb).stem}: {kind} {seconds:.0f} s", flush=True)

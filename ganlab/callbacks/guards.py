@@ -12,11 +12,8 @@ from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 import keras
 import numpy as np
 
-from ganlab import checkpoints, checks, data, sampling
-from ganlab.gan import FREEZE_TRAP
-from ganlab.callbacks.progress import finite, fmt
-
-
+from ganlab import checks
+from ganlab.callbacks.progress import fmt
 
 
 class TrainingDiverged(RuntimeError):
@@ -32,9 +29,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     def __init__(self, seconds):
         super().__init__()
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-            raise checks.BadInput(f"seconds must be a positive number, got {seconds!r}")
-        self.seconds = float(seconds)
+        self.seconds = checks.positive_number(seconds, "seconds")
         self.triggered, self.epoch, self.partial = False, None, False
 
     def on_train_begin(self, logs=None):
@@ -91,8 +86,9 @@ class WeightsMustChange(keras.callbacks.Callback):
         self._seen, self._before = 0, {}
         for label, net in self._networks():
             if not net.trainable_weights:
-                raise FrozenWeightsError(f"The {label} has no trainable weights, so training cannot change it. "
-                                         + FREEZE_TRAP)  # fmt: skip
+                raise FrozenWeightsError(
+                    f"The {label} has no trainable weights, so training cannot change it. " + checks.FREEZE_TRAP
+                )
             self._before[label] = [(w, np.array(w.numpy())) for w in net.trainable_weights]
 
     def on_train_batch_end(self, batch, logs=None):
@@ -111,6 +107,6 @@ class WeightsMustChange(keras.callbacks.Callback):
                     f"None of the {label}'s {len(pairs)} trainable weights changed in the first {self._seen} "
                     f"training step(s) (optimizer {type(optimizer).__name__}, learning_rate={fmt(lr)}). "
                     "Look for a learning rate of 0, a loss whose gradient is zero, or a network frozen after "
-                    "its training step was traced. " + FREEZE_TRAP
+                    "its training step was traced. " + checks.FREEZE_TRAP
                 )
         self._before = None  # checked once; no cost afterwards

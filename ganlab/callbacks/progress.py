@@ -40,12 +40,12 @@ class ProgressLine(keras.callbacks.Callback):
 
     COLUMNS = (("d_loss", "d_loss"), ("g_loss", "g_loss"), ("d_real", "D(x)"), ("d_fake", "D(G(z))"))
 
-    def __init__(self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20,
-                 round_steps=None):
+    def __init__(
+        self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20, round_steps=None
+    ):
         super().__init__()
         self.round_steps = round_steps  # set: epochs are rounds of this many steps, and lines count steps
-        if verbose not in (0, 1, 2):
-            raise checks.BadInput(f"verbose must be 0, 1 or 2, got {verbose!r}")
+        checks.one_of(verbose, "verbose", (0, 1, 2))
         self.total_epochs, self.seconds, self.every, self.verbose = total_epochs, seconds, every, verbose
         self.time_offset, self.max_lines = float(time_offset), max_lines
 

@@ -5,7 +5,6 @@ Keras callbacks that ``training.train`` puts around ``fit()``; each also works o
 
 from __future__ import annotations
 
-import math
 import time
 
 from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
@@ -14,10 +13,7 @@ import keras
 import numpy as np
 
 from ganlab import checkpoints, checks, data, sampling
-from ganlab.gan import FREEZE_TRAP
-from ganlab.callbacks.progress import finite, fmt
-
-
+from ganlab.callbacks.progress import finite
 
 
 def _to_uint8(images) -> np.ndarray:
@@ -111,12 +107,15 @@ class Checkpointing(keras.callbacks.Callback):
     def _save(self, epoch: int) -> None:
         snaps = self.snapshots
         self.last_path = checkpoints.save_checkpoint(
-            self.model, self.directory, epoch=epoch, history=self.history,
+            self.model,
+            self.directory,
+            epoch=epoch,
+            history=self.history,
             fixed_noise=None if snaps is None else snaps.fixed_noise,
             frames=() if snaps is None else snaps.frames,
             frame_epochs=() if snaps is None else snaps.frame_epochs,
             keep=self.keep,
-        )  # fmt: skip
+        )
         self.last_epoch, self._pending = epoch, None
 
     def on_epoch_end(self, epoch, logs=None):

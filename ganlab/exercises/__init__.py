@@ -2,7 +2,8 @@
 
 Each checked exercise asks for a function. Its check calls it on fixed inputs (the ``CASES`` below, or the GAN
 exercises' own in ``ganlab.exercises.gan``) and compares the result with values stored in
-``ganlab.exercises.values`` (``ganlab.exercises.grading``): the package holds expected numbers, not reference code. It answers
+``ganlab.exercises.values`` (``ganlab.exercises.grading``): the package holds expected numbers, not reference code.
+It answers
 in one line: "passed", "not answered yet" (the student edition's ``raise NotImplementedError``), or what was wrong,
 including an exception the student's code raised. A check never raises for a wrong answer. In the instructor
 edition the solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; ``tools/student.py`` replaces it
@@ -11,7 +12,7 @@ with ``raise NotImplementedError``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -45,8 +46,14 @@ def check(exercise_id: str, *answers) -> CheckResult:
     return CheckResult(exercise_id, passed, f"{title}: passed" if passed else f"{title}: {problem}")
 
 
-def _cases_exercise(exercise_id: str, title: str, what: Callable[[tuple], str], hint: str = "", compare=close,
-                    validate: Callable | None = None):
+def _cases_exercise(
+    exercise_id: str,
+    title: str,
+    what: Callable[[tuple], str],
+    hint: str = "",
+    compare=close,
+    validate: Callable | None = None,
+):
     """Register a check that calls the student's function on each of ``CASES[exercise_id]`` and compares the result
     with the stored value (``compare(got, want, what)``); ``validate(got)`` may first name a problem of its own."""
 
@@ -70,8 +77,9 @@ def _cases_exercise(exercise_id: str, title: str, what: Callable[[tuple], str], 
 def _pair(got, want, what):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return "return a pair: (gradient of the minimax loss, gradient of the non-saturating loss)"
-    return close(got[0], want[0], f"{what}, the minimax gradient") or close(got[1], want[1],
-                                                                          f"{what}, the non-saturating gradient")
+    return close(got[0], want[0], f"{what}, the minimax gradient") or close(
+        got[1], want[1], f"{what}, the non-saturating gradient"
+    )
 
 
 def _float32(got):
@@ -84,6 +92,7 @@ _RNG_SEED = 7
 
 
 # Notebook 00: the data.
+
 
 @_cases_exercise("00.1", "to_unit_range (uint8 pixels to [-1, 1])", lambda a: "the result", validate=_float32)
 def _cases_00_1():
@@ -102,76 +111,112 @@ def _cases_00_2():
 
 # Notebook 01: the minimax objective.
 
-@_cases_exercise("01.1", "generator_gradients (d loss / d logit for both generator losses)", lambda a: "at these logits",
-                 compare=_pair)
+
+@_cases_exercise(
+    "01.1",
+    "generator_gradients (d loss / d logit for both generator losses)",
+    lambda a: "at these logits",
+    compare=_pair,
+)
 def _cases_01_1():
     return [(np.array([-30.0, -5.0, -1.0, 0.0, 2.0, 30.0]),)]
 
 
 @_cases_exercise("01.2", "js_divergence (two discrete distributions, natural log)", lambda a: f"JSD({a[0]}, {a[1]})")
 def _cases_01_2():
-    return [(np.array(p), np.array(q)) for p, q in
-            (([0.5, 0.5], [0.5, 0.5]), ([1.0, 0.0], [0.0, 1.0]), ([0.1, 0.2, 0.7], [0.3, 0.3, 0.4]))]
+    return [
+        (np.array(p), np.array(q))
+        for p, q in (([0.5, 0.5], [0.5, 0.5]), ([1.0, 0.0], [0.0, 1.0]), ([0.1, 0.2, 0.7], [0.3, 0.3, 0.4]))
+    ]
 
 
 # Notebook 02: the MLP GAN (02.1, the train step's losses, is in ganlab.exercises.gan).
+
 
 @_cases_exercise("02.2", "saturating_g_loss (the minimax generator loss, stable at any logit)", lambda a: "the loss")
 def _cases_02_2():
     return [(np.array([[-100.0], [-3.0], [0.0], [4.0], [100.0]]),)]
 
 
-@_cases_exercise("02.3", "dense_params (weights of an MLP with these layer widths)", lambda a: f"dense_params({a[0]})",
-                 " (a Dense layer has in × out + out)")
+@_cases_exercise(
+    "02.3",
+    "dense_params (weights of an MLP with these layer widths)",
+    lambda a: f"dense_params({a[0]})",
+    " (a Dense layer has in × out + out)",
+)
 def _cases_02_3():
     return [([100, 256, 512, 1024, 784],), ([784, 1],), ([3, 4, 5],)]
 
 
 # Notebook 03: the DCGAN.
 
+
 @_cases_exercise("03.1", "conv_transpose_size (output side of a Conv2DTranspose)", lambda a: f"conv_transpose_size{a}")
 def _cases_03_1():
-    return [(7, 5, 2, "same"), (7, 4, 2, "same"), (7, 5, 2, "valid"), (14, 3, 1, "valid"), (1, 7, 1, "valid"),
-            (4, 4, 3, "same")]
+    return [
+        (7, 5, 2, "same"),
+        (7, 4, 2, "same"),
+        (7, 5, 2, "valid"),
+        (14, 3, 1, "valid"),
+        (1, 7, 1, "valid"),
+        (4, 4, 3, "same"),
+    ]
 
 
-@_cases_exercise("03.2", "overlap_counts (kernel taps landing on each output pixel, 1-D)", lambda a: f"overlap_counts{a}")
+@_cases_exercise(
+    "03.2", "overlap_counts (kernel taps landing on each output pixel, 1-D)", lambda a: f"overlap_counts{a}"
+)
 def _cases_03_2():
     return [(5, 2, 6), (4, 2, 6), (3, 2, 5), (3, 1, 4)]
 
 
 # Notebook 04: evaluating GANs.
 
-@_cases_exercise("04.1", "confident_rate (share of samples the classifier is sure about)",
-                 lambda a: f"threshold {a[1]}")
+
+@_cases_exercise(
+    "04.1", "confident_rate (share of samples the classifier is sure about)", lambda a: f"threshold {a[1]}"
+)
 def _cases_04_1():
     probs = np.random.default_rng(_RNG_SEED).dirichlet(np.full(10, 0.2), size=200)
     return [(probs, 0.9), (probs, 0.5)]
 
 
-@_cases_exercise("04.2", "frechet_1d (Fréchet distance of two 1-D Gaussians)", lambda a: f"frechet_1d{a}",
-                 " (the arguments are means and standard deviations)")
+@_cases_exercise(
+    "04.2",
+    "frechet_1d (Fréchet distance of two 1-D Gaussians)",
+    lambda a: f"frechet_1d{a}",
+    " (the arguments are means and standard deviations)",
+)
 def _cases_04_2():
     return [(0, 1, 0, 1), (0, 1, 3, 1), (1, 2, -1, 0.5), (5, 0.1, 5, 3)]
 
 
 # Notebook 05: failure modes and fixes (05.1, the gradient penalty, is in ganlab.exercises.gan).
 
-@_cases_exercise("05.2", "smoothed_d_loss (one-sided label smoothing, logits)", lambda a: f"the loss with smooth={a[2]}")
+
+@_cases_exercise(
+    "05.2", "smoothed_d_loss (one-sided label smoothing, logits)", lambda a: f"the loss with smooth={a[2]}"
+)
 def _cases_05_2():
     real, fake = np.array([[-50.0], [0.0], [3.0]]), np.array([[-2.0], [0.0], [50.0]])
     return [(real, fake, 0.9), (real, fake, 1.0)]
 
 
-@_cases_exercise("05.3", "critic_loss (the Wasserstein critic's loss, without the penalty)", lambda a: "the critic loss")
+@_cases_exercise(
+    "05.3", "critic_loss (the Wasserstein critic's loss, without the penalty)", lambda a: "the critic loss"
+)
 def _cases_05_3():
     return [(np.array([[3.0], [1.0], [2.0]]), np.array([[-1.0], [0.5], [0.0]]))]
 
 
 # Notebook 06: the conditional GAN (06.1, the conditional D's loss, is in ganlab.exercises.gan).
 
-@_cases_exercise("06.2", "per_class_accuracy (how often the digit asked for is the digit drawn)",
-                 lambda a: "the per-digit accuracies")
+
+@_cases_exercise(
+    "06.2",
+    "per_class_accuracy (how often the digit asked for is the digit drawn)",
+    lambda a: "the per-digit accuracies",
+)
 def _cases_06_2():
     asked = np.repeat(np.arange(10), 4)
     drawn = asked.copy()
@@ -181,6 +226,7 @@ def _cases_06_2():
 
 # Notebook 07: the latent space.
 
+
 @_cases_exercise("07.1", "slerp (spherical interpolation)", lambda a: f"slerp at t={a[2]}")
 def _cases_07_1():
     rng = np.random.default_rng(_RNG_SEED)
@@ -188,9 +234,9 @@ def _cases_07_1():
     return [(z0, z1, t) for t in (0.0, 0.3, 0.5, 1.0)]
 
 
-@_cases_exercise("07.2", "attribute_direction (mean latent of the high-scoring half minus the low half)",
-                 lambda a: "the direction")
+@_cases_exercise(
+    "07.2", "attribute_direction (mean latent of the high-scoring half minus the low half)", lambda a: "the direction"
+)
 def _cases_07_2():
     rng = np.random.default_rng(_RNG_SEED)
     return [(rng.standard_normal((40, 8)), rng.standard_normal(40))]
-

@@ -48,26 +48,36 @@ def _train(loss_fn, net, batches, steps: int, lr: float = 1e-2):
 
 def _mlp(in_dim, out_dim, seed, hidden=32):
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((in_dim,)), layers.Dense(hidden, activation="tanh"),
-                             layers.Dense(hidden, activation="tanh"), layers.Dense(out_dim)])
+    return keras.Sequential(
+        [
+            keras.Input((in_dim,)),
+            layers.Dense(hidden, activation="tanh"),
+            layers.Dense(hidden, activation="tanh"),
+            layers.Dense(out_dim),
+        ]
+    )
 
 
 # 02.1: the discriminator's and the generator's losses.
 
-D_MISTAKES = {"sign": "it has the opposite sign (D minimises its loss: make it small when D is right)",
-              "no_fake": "it is only the real images' term: add the fakes' term, mean softplus(fake_logits)",
-              "no_real": "it is only the fakes' term: add the real images' term, mean softplus(-real_logits)",
-              "swapped": "real and fake are swapped: real images should get target 1, fakes target 0"}
-G_MISTAKES = {"sign": "it has the opposite sign (G minimises its loss: small when D calls the fakes real)",
-              "minimax": "this is the saturating minimax loss mean log(1 - D(G(z))); the train step uses the "
-                         "non-saturating one, -mean log D(G(z))",
-              "fake_target": "it is D's loss on fakes (target 0); G wants D to say real (target 1)"}
+D_MISTAKES = {
+    "sign": "it has the opposite sign (D minimises its loss: make it small when D is right)",
+    "no_fake": "it is only the real images' term: add the fakes' term, mean softplus(fake_logits)",
+    "no_real": "it is only the fakes' term: add the real images' term, mean softplus(-real_logits)",
+    "swapped": "real and fake are swapped: real images should get target 1, fakes target 0",
+}
+G_MISTAKES = {
+    "sign": "it has the opposite sign (G minimises its loss: small when D calls the fakes real)",
+    "minimax": "this is the saturating minimax loss mean log(1 - D(G(z))); the train step uses the "
+    "non-saturating one, -mean log D(G(z))",
+    "fake_target": "it is D's loss on fakes (target 0); G wants D to say real (target 1)",
+}
 
 
 @exercise("02.1", "the train step's losses (D: real -> 1, fake -> 0; G: non-saturating)")
 def _check_02_1(d_loss_fn, g_loss_fn=None):
     if not callable(g_loss_fn):
-        return "pass both functions: exercises.check(\"02.1\", d_loss_fn, g_loss_fn)"
+        return 'pass both functions: exercises.check("02.1", d_loss_fn, g_loss_fn)'
     real, fake = (ops.convert_to_tensor(x) for x in fixed_logits())
     problem = diagnose(d_loss_fn(real, fake), "02.1", "d", "D's loss", D_MISTAKES)
     problem = problem or diagnose(g_loss_fn(fake), "02.1", "g", "G's loss", G_MISTAKES)
@@ -76,24 +86,27 @@ def _check_02_1(d_loss_fn, g_loss_fn=None):
     from ganlab import toy  # a course module: imported only when a student's losses are worth a training run
 
     steps = 300
-    run = toy.ToyGAN("gaussian_1d", loss=losses.GANLoss("yours", d_loss_fn, g_loss_fn), latent_dim=1, hidden=16,
-                     seed=0)
+    run = toy.ToyGAN("gaussian_1d", loss=losses.GANLoss("yours", d_loss_fn, g_loss_fn), latent_dim=1, hidden=16, seed=0)
     start = float(run.sample().mean())
     run.train(steps)
     end, target = float(run.sample().mean()), float(run.data.means.mean())
     if not abs(end - target) < 0.5:
-        return (f"the values are right, but a {steps}-step GAN on a 1-D Gaussian did not learn with these losses: its "
-                f"samples' mean went from {start:.2f} to {end:.2f}, the data's is {target:.2f}")
+        return (
+            f"the values are right, but a {steps}-step GAN on a 1-D Gaussian did not learn with these losses: its "
+            f"samples' mean went from {start:.2f} to {end:.2f}, the data's is {target:.2f}"
+        )
     return None
 
 
 # 05.1: the gradient penalty.
 
-GP_MISTAKES = {"sign": "it is negative: the penalty is a mean of squares, added to the critic's loss",
-               "no_minus_one": "it is the mean squared gradient norm: penalise (norm - 1)^2, the distance from 1",
-               "sum": "it is a sum over the batch: take the mean",
-               "at_real": "the gradient is taken at the real images: take it at x_hat = alpha*real + (1-alpha)*fake",
-               "squared_norm": "it uses the squared norm: take the square root of the sum of squares first"}
+GP_MISTAKES = {
+    "sign": "it is negative: the penalty is a mean of squares, added to the critic's loss",
+    "no_minus_one": "it is the mean squared gradient norm: penalise (norm - 1)^2, the distance from 1",
+    "sum": "it is a sum over the batch: take the mean",
+    "at_real": "the gradient is taken at the real images: take it at x_hat = alpha*real + (1-alpha)*fake",
+    "squared_norm": "it uses the squared norm: take the square root of the sum of squares first",
+}
 
 
 def fixed_critic():
@@ -134,19 +147,23 @@ def _check_05_1(penalty_fn):
     f = rng.normal(0.0, 0.5, (4000, 2)).astype("float32")
     gap = float(np.mean(ops.convert_to_numpy(net(f + shift))) - np.mean(ops.convert_to_numpy(net(f))))
     if not 1.4 < gap < 2.6:
-        return (f"the values are right, but a critic trained {steps} steps with your penalty estimates the Wasserstein "
-                f"distance between two Gaussians 2 apart as {gap:.2f}; the true distance is 2")
+        return (
+            f"the values are right, but a critic trained {steps} steps with your penalty estimates the Wasserstein "
+            f"distance between two Gaussians 2 apart as {gap:.2f}; the true distance is 2"
+        )
     return None
 
 
 # 06.1: the conditional discriminator's loss: (real, right label), (fake, its label), (real, wrong label).
 
-CD_MISTAKES = {"sign": "it has the opposite sign (D minimises its loss)",
-               "no_wrong": "the (real image, wrong label) pairs are missing: without them D never has to read the label",
-               "three_means": "the fakes and the wrong-label pairs are averaged separately and added; treat them as "
-                              "one batch of 2B rejected pairs (concatenate their logits, then one mean)",
-               "wrong_as_real": "the wrong-label pairs are called real: they must be rejected (target 0)",
-               "fake_right_label": "the fakes are judged with the real images' labels: use the labels G was asked for"}
+CD_MISTAKES = {
+    "sign": "it has the opposite sign (D minimises its loss)",
+    "no_wrong": "the (real image, wrong label) pairs are missing: without them D never has to read the label",
+    "three_means": "the fakes and the wrong-label pairs are averaged separately and added; treat them as "
+    "one batch of 2B rejected pairs (concatenate their logits, then one mean)",
+    "wrong_as_real": "the wrong-label pairs are called real: they must be rejected (target 0)",
+    "fake_right_label": "the fakes are judged with the real images' labels: use the labels G was asked for",
+}
 
 
 def fixed_conditional_d():
@@ -199,8 +216,9 @@ def _check_06_1(loss_fn):
     wrong = ops.convert_to_numpy(net([real, ((labels + rng.integers(1, 10, 2000)) % 10).astype("int32")]))
     accepted, rejected = float(np.mean(right > 0)), float(np.mean(wrong < 0))
     if not (accepted > 0.8 and rejected > 0.8):
-        return (f"the values are right, but a conditional D trained {steps} steps with your loss accepts "
-                f"{accepted:.0%} of real points with their own label and rejects {rejected:.0%} with a wrong one "
-                "(both should pass 80%)")
+        return (
+            f"the values are right, but a conditional D trained {steps} steps with your loss accepts "
+            f"{accepted:.0%} of real points with their own label and rejects {rejected:.0%} with a wrong one "
+            "(both should pass 80%)"
+        )
     return None
-

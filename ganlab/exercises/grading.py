@@ -3,13 +3,14 @@
 A check calls the student's function on fixed inputs and compares the result with **values** stored in
 ``ganlab.exercises.values``, never with a reference implementation: the package a student has holds the expected
 numbers, not the code that makes them. The reference solutions live with the instructor's material
-(``tests/exercise_solutions.py``, which also writes ``ganlab/exercises/values.py``). ``ganlab.exercises`` runs the checks.
+(``tests/exercise_solutions.py``, which also writes ``ganlab/exercises/values.py``). ``ganlab.exercises`` runs the
+checks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,7 +35,8 @@ class CheckResult:
 
 
 def exercise(exercise_id: str, title: str):
-    """Register the decorated check under ``exercise_id``: it takes the student's function(s), returns None or a problem."""
+    """Register the decorated check under ``exercise_id``: it takes the student's function(s), returns None or a
+    problem."""
 
     def register(fn):
         CHECKS[exercise_id] = (title, fn)
@@ -44,12 +46,14 @@ def exercise(exercise_id: str, title: str):
 
 
 def expected(exercise_id: str, key: str = "want"):
-    """The stored expected value ``key`` of an exercise (numbers and nested lists, as ``exercise_values`` holds them)."""
+    """The stored expected value ``key`` of an exercise (numbers and nested lists, as ``values`` holds them)."""
     try:
         value = exercise_values.VALUES[exercise_id][key]
     except KeyError:
-        raise KeyError(f"no stored value {key!r} for exercise {exercise_id}: run python tests/exercise_solutions.py "
-                       "to write ganlab/exercises/values.py") from None
+        raise KeyError(
+            f"no stored value {key!r} for exercise {exercise_id}: run python tests/exercise_solutions.py "
+            "to write ganlab/exercises/values.py"
+        ) from None
     return value
 
 
@@ -76,7 +80,8 @@ def close(got, want, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> str |
 
 
 def diagnose(got, exercise_id: str, case: str, what: str, mistakes: dict[str, str]) -> str | None:
-    """Compare ``got`` with the stored value ``case``; if it is wrong, name a known mistake whose stored value it matches.
+    """Compare ``got`` with the stored value ``case``; if it is wrong, name a known mistake whose stored value it
+    matches.
 
     ``mistakes`` maps a stored key (``f"{case}:{mistake}"``) to the sentence that explains that mistake.
     """

@@ -33,6 +33,11 @@ def mimebundle(widget, text: str, **kwargs) -> dict:
     elif hasattr(widget, "_repr_mimebundle_"):  # ipywidgets 8
         bundle = widget._repr_mimebundle_(**kwargs)
     else:  # ipywidgets 7 (what Google Colab runs): the view its _ipython_display_ would send
-        bundle = {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                                "model_id": widget._model_id}}
+        bundle = {
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": widget._model_id,
+            }
+        }
     return {**bundle, "text/plain": text}

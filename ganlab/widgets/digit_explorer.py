@@ -1,5 +1,5 @@
-"""The conditional GAN's explorer: a digit picker and sliders for the first coordinates of z, around
-``conditional.plot_digit`` (notebook 06 makes one with ``conditional.explore_digits``)."""
+"""The conditional GAN's explorer: a digit picker and sliders for the first coordinates of z, around a drawing
+function (notebook 06 makes one with ``conditional.explore_digits``, which hands it ``conditional.plot_digit``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import numpy as np
 
 from ganlab import checks
 from ganlab.widgets import controls
-from ganlab.conditional import N_CLASSES, _net, plot_digit
-from ganlab.sampling import check_labels
+from ganlab.sampling import N_CLASSES, check_labels
 
 
 class DigitExplorer:
-    """ipywidgets around ``plot_digit``: a digit picker and sliders for the first latent coordinates of z."""
+    """ipywidgets around ``draw(z, digit, title)``: a digit picker and sliders for the first latent coordinates of z."""
 
-    def __init__(self, generator, n_sliders=3, digit=0, seed=0):
-        self.generator, latent_dim = generator, _net(generator).inputs[0].shape[1]
+    def __init__(self, draw, latent_dim: int, n_sliders=3, digit=0, seed=0):
+        self.draw = draw
         if checks.positive_int(n_sliders, "n_sliders") > latent_dim:
             raise checks.BadInput(f"n_sliders={n_sliders} but z has only {latent_dim} coordinates")
         self.z = np.random.default_rng(seed).standard_normal(latent_dim).astype(np.float32)
@@ -26,12 +25,14 @@ class DigitExplorer:
             import ipywidgets as w
         except ImportError:  # no widgets: the static figure is all there is
             return
-        self.controls["digit"] = w.ToggleButtons(options=list(range(N_CLASSES)), value=self.digit, description="digit",
-                                                 style={"button_width": "32px"})  # fmt: skip
+        self.controls["digit"] = w.ToggleButtons(
+            options=list(range(N_CLASSES)), value=self.digit, description="digit", style={"button_width": "32px"}
+        )
         self.controls["digit"].observe(lambda change: self.set_digit(change["new"]), names="value")
         for i in range(n_sliders):
-            self.controls[i] = w.FloatSlider(value=float(self.z[i]), min=-3, max=3, step=0.1,
-                                             description=f"z[{i}]", continuous_update=False)  # fmt: skip
+            self.controls[i] = w.FloatSlider(
+                value=float(self.z[i]), min=-3, max=3, step=0.1, description=f"z[{i}]", continuous_update=False
+            )
             self.controls[i].observe(lambda change, i=i: self.set_coordinate(i, change["new"]), names="value")
         self.output = w.Output()
         hint = w.Label("Pick a digit or move a slider: the figure appears here.")
@@ -52,7 +53,7 @@ class DigitExplorer:
         return self.redraw()
 
     def redraw(self):
-        """Draw ``plot_digit`` into the output area (replacing the old figure); return the Figure."""
+        """Draw the figure into the output area (replacing the old one); return the Figure."""
         coords = ", ".join(f"{v:.1f}" for v in self.z[: self.n_sliders])
         title = f"a {self.digit}; z[:{self.n_sliders}] = {coords}"
-        return controls.show_in(self.output, plot_digit(self.generator, self.z, self.digit, title=title))
+        return controls.show_in(self.output, self.draw(self.z, self.digit, title))

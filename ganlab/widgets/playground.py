@@ -1,17 +1,18 @@
-"""The playground of notebook 01 as a widget: ipywidgets around ``playground.plot_state`` and a ``toy.ToyGAN``."""
+"""The playground of notebook 01 as a widget: ipywidgets around a ``toy.ToyGAN`` and a drawing of its state
+(``playground.explore_gan`` makes one, handing it ``playground.plot_state``)."""
 
 from __future__ import annotations
 
 from ganlab import checks, losses, toy
-from ganlab.playground import plot_state
 from ganlab.widgets import controls
 
 
 class Playground:
-    """ipywidgets around a ToyGAN: choose data, loss and learning rates; step D, step G or train N steps."""
+    """ipywidgets around a ToyGAN: choose data, loss and learning rates; step D, step G or train N steps; each
+    change redraws ``draw(gan)``."""
 
-    def __init__(self, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed: int = 0):
-        self.seed, self.steps = seed, checks.positive_int(steps, "steps")
+    def __init__(self, draw, data="ring", loss="non_saturating", d_lr=1e-3, g_lr=1e-3, steps: int = 200, seed=0):
+        self.draw, self.seed, self.steps = draw, seed, checks.positive_int(steps, "steps")
         self.gan = toy.ToyGAN(data, loss, d_lr=d_lr, g_lr=g_lr, seed=seed)
         self.controls, self.output, self.widget = {}, None, None
         try:
@@ -37,10 +38,15 @@ class Playground:
         self.controls["g_lr"].observe(lambda change: self.gan.set_learning_rates(g_lr=change["new"]), names="value")
         self.controls["steps"].observe(lambda change: setattr(self, "steps", int(change["new"])), names="value")
         self.output = w.Output()
-        self.widget = w.VBox([w.HBox(list(self.controls.values())[:2] + [self.controls["steps"]]),
-                              w.HBox([self.controls["d_lr"], self.controls["g_lr"]]),
-                              w.HBox(list(self.buttons.values())),
-                              w.Label("Press a button: the playground draws its figure here."), self.output])
+        self.widget = w.VBox(
+            [
+                w.HBox(list(self.controls.values())[:2] + [self.controls["steps"]]),
+                w.HBox([self.controls["d_lr"], self.controls["g_lr"]]),
+                w.HBox(list(self.buttons.values())),
+                w.Label("Press a button: the playground draws its figure here."),
+                self.output,
+            ]
+        )
 
     def __repr__(self) -> str:
         return f"Playground({self.gan!r})"
@@ -68,10 +74,11 @@ class Playground:
         """Handler: a fresh ToyGAN with the data, loss and learning rates the controls show, then redraw."""
         c = {key: widget.value for key, widget in self.controls.items()}
         data, loss = c.get("data", self.gan.data), c.get("loss", self.gan.loss)
-        self.gan = toy.ToyGAN(data, loss, d_lr=c.get("d_lr", self.gan.d_lr), g_lr=c.get("g_lr", self.gan.g_lr),
-                              seed=self.seed)  # fmt: skip
+        self.gan = toy.ToyGAN(
+            data, loss, d_lr=c.get("d_lr", self.gan.d_lr), g_lr=c.get("g_lr", self.gan.g_lr), seed=self.seed
+        )
         return self.redraw()
 
     def redraw(self):
-        """Draw ``plot_state`` into the output area (replacing the old figure); return the Figure."""
-        return controls.show_in(self.output, plot_state(self.gan))
+        """Draw the state into the output area (replacing the old figure); return the Figure."""
+        return controls.show_in(self.output, self.draw(self.gan))

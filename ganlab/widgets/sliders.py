@@ -12,19 +12,21 @@ class Explorer:
 
     def __init__(self, draw, sliders: dict[str, tuple[float, float, float, float]]):
         self.draw, self.values, self.controls, self.output, self.widget = draw, {}, {}, None, None
-        for name, (low, high, step, value) in sliders.items():
+        for name, (*_, value) in sliders.items():
             self.values[name] = float(value)
         try:
             import ipywidgets as w
         except ImportError:  # no widgets: the static figure is all there is
             return
         for name, (low, high, step, value) in sliders.items():
-            self.controls[name] = w.FloatSlider(value=value, min=low, max=high, step=step, description=name,
-                                                continuous_update=False)
+            self.controls[name] = w.FloatSlider(
+                value=value, min=low, max=high, step=step, description=name, continuous_update=False
+            )
             self.controls[name].observe(lambda change, key=name: self.set(**{key: change["new"]}), names="value")
         self.output = w.Output()
-        self.widget = w.VBox([w.HBox(list(self.controls.values())),
-                              w.Label("Move a slider: the figure is drawn here."), self.output])
+        self.widget = w.VBox(
+            [w.HBox(list(self.controls.values())), w.Label("Move a slider: the figure is drawn here."), self.output]
+        )
 
     def __repr__(self) -> str:
         return f"Explorer({', '.join(f'{k}={v:.3g}' for k, v in self.values.items())})"

@@ -28,8 +28,9 @@ def test_train_writes_every_product(trained_run):
 
 def test_sample_round_trip_shape_and_range(trained_run, tmp_path, capsys):
     out, png = tmp_path / "s.npy", tmp_path / "s.png"
-    assert main(["sample", str(trained_run / "generator.keras"), "--n", "37", "--out", str(out),
-                 "--png", str(png)]) == 0
+    assert (
+        main(["sample", str(trained_run / "generator.keras"), "--n", "37", "--out", str(out), "--png", str(png)]) == 0
+    )
     x = np.load(out)
     assert x.shape == (37, 28, 28, 1) and x.dtype == np.float32
     assert x.min() >= -1.0 and x.max() <= 1.0 and x.std() > 0
@@ -45,8 +46,9 @@ def test_sample_is_reproducible_with_a_seed(trained_run, tmp_path):
 
 def test_resume_continues_the_run(trained_run, capsys):
     before = json.loads((trained_run / "history.json").read_text())["epoch"]
-    assert main(["train", "dcgan", "--resume", "--epochs", str(before[-1] + 1), "--out", str(trained_run),
-                 "--quiet"]) == 0
+    assert (
+        main(["train", "dcgan", "--resume", "--epochs", str(before[-1] + 1), "--out", str(trained_run), "--quiet"]) == 0
+    )
     after = json.loads((trained_run / "history.json").read_text())["epoch"]
     assert after == before + [before[-1] + 1]
 
@@ -61,12 +63,15 @@ def test_resume_with_another_model_is_refused(trained_run, capsys):
     assert "holds a dcgan run" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("make_path, message", [
-    (lambda d, run: d / "nope.keras", "no such file"),
-    (lambda d, run: (d / "junk.keras").write_bytes(b"not a zip") and d / "junk.keras", "could not be loaded"),
-    (lambda d, run: run / "discriminator.keras", "is it a discriminator"),
-    (lambda d, run: run / "history.json", "not a .keras model file"),
-])
+@pytest.mark.parametrize(
+    "make_path, message",
+    [
+        (lambda d, run: d / "nope.keras", "no such file"),
+        (lambda d, run: (d / "junk.keras").write_bytes(b"not a zip") and d / "junk.keras", "could not be loaded"),
+        (lambda d, run: run / "discriminator.keras", "is it a discriminator"),
+        (lambda d, run: run / "history.json", "not a .keras model file"),
+    ],
+)
 def test_sample_rejects_bad_model_files(trained_run, tmp_path, capsys, make_path, message):
     path = make_path(tmp_path, trained_run)
     assert main(["sample", str(path), "--n", "2", "--out", str(tmp_path / "x.npy")]) == 2
@@ -99,9 +104,69 @@ def test_train_needs_a_budget(tmp_path, capsys):
         main(["train", "mlp", "--epochs", "1", "--seconds", "5", "--out", str(tmp_path)])
 
 
+def error_classes():
+    """Every kind of ganlab error: the three of ganlab.checks and the modules' own."""
+    from ganlab import checkpoints, checks, data, files
+
+    return [
+        checks.BadInput,
+        checks.DamagedRun,
+        checks.RefusedResume,
+        data.DataError,
+        checkpoints.DamagedCheckpoint,
+        files.FolderInUse,
+    ]
+
+
+@pytest.mark.parametrize("error", error_classes(), ids=lambda e: e.__name__)
+def test_every_ganlab_error_is_one_line_by_its_type(tmp_path, capsys, monkeypatch, error):
+    from ganlab import checks
+    from ganlab.cli import runs
+
+    assert issubclass(error, checks.GanlabError) and issubclass(error, ValueError)
+
+    def refuse(args):
+        raise error("what was wrong,\n  and what to do")
+
+    monkeypatch.setattr(runs, "check_train_args", refuse)
+    assert main(["train", "mlp", "--epochs", "1", "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err == "error: what was wrong, and what to do\n"
+
+
+@pytest.mark.parametrize("bug", [ValueError, KeyError, RuntimeError, FileNotFoundError])
+def test_any_other_exception_is_a_bug_and_raises(tmp_path, monkeypatch, bug):
+    from ganlab.cli import runs
+
+    def crash(args):
+        raise bug("a bug, not the user's mistake")
+
+    monkeypatch.setattr(runs, "check_train_args", crash)
+    with pytest.raises(bug, match="a bug"):
+        main(["train", "mlp", "--epochs", "1", "--out", str(tmp_path / "run")])
+
+
+def test_a_diverged_run_is_one_line_that_names_the_option_to_change(tmp_path, capsys, monkeypatch):
+    from ganlab import training
+
+    def diverge(gan, dataset, **kwargs):
+        err = training.TrainingDiverged("Training diverged: ... then resume from it with train(..., resume=True).")
+        err.run = training.TrainingRun({}, [], [], 0, 3, stopped_reason="d_loss became nan at step 3 (epoch 1)")
+        raise err
+
+    monkeypatch.setattr(training, "train", diverge)
+    assert main(["train", "mlp", "--steps", "5", "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: training diverged (d_loss became nan at step 3 (epoch 1)); no checkpoint was saved")
+    assert "--resume and a --lr below 0.0002" in err and "resume=True" not in err and err.count("\n") == 1
+
+
 def test_errors_from_the_real_command_have_no_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "ganlab", "sample", str(tmp_path / "missing.keras"),
-                             "--out", str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "ganlab", "sample", str(tmp_path / "missing.keras"), "--out", str(tmp_path / "x.npy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: no such file") and "Traceback" not in result.stderr
 
@@ -120,7 +185,7 @@ def cgan_run(tmp_path_factory):
 def test_train_cgan_writes_every_product(cgan_run):
     for name in ("generator.keras", "discriminator.keras", "history.json", "samples.png", "progress.gif", "run.json"):
         assert (cgan_run / name).is_file(), name
-    assert json.loads((cgan_run / "run.json").read_text())["model"] == "cgan"
+    assert json.loads((cgan_run / "run.json").read_text())["kind"] == "cgan"
     assert np.all(np.isfinite(json.loads((cgan_run / "history.json").read_text())["d_loss"]))
     frames = np.load(sorted((cgan_run / "checkpoints").glob("ckpt-*"))[-1] / "state.npz")["frames"]
     assert frames.shape[1] == 100  # 100 fixed noise vectors: a row per digit in the 10-column grid
@@ -129,13 +194,16 @@ def test_train_cgan_writes_every_product(cgan_run):
 def test_sample_from_a_conditional_generator_draws_the_digits_asked_for(cgan_run, tmp_path):
     import keras
 
-    from ganlab import conditional, sampling
+    from ganlab import sampling
 
     generator = keras.models.load_model(cgan_run / "generator.keras")
+    z = np.random.default_rng(0).standard_normal((20, generator.inputs[0].shape[1]))  # --seed 0's noise
     for extra, labels in (([], sampling.default_labels(20)), (["--digit", "7"], [7] * 20)):
-        assert main(["sample", str(cgan_run / "generator.keras"), "--n", "20", "--out", str(tmp_path / "x.npy"),
-                     *extra]) == 0
-        np.testing.assert_allclose(np.load(tmp_path / "x.npy"), conditional.draw(generator, labels, seed=0), atol=1e-6)
+        assert (
+            main(["sample", str(cgan_run / "generator.keras"), "--n", "20", "--out", str(tmp_path / "x.npy"), *extra])
+            == 0
+        )
+        np.testing.assert_allclose(np.load(tmp_path / "x.npy"), sampling.run_generator(generator, z, labels), atol=1e-6)
 
 
 def test_digit_needs_a_conditional_generator(trained_run, tmp_path, capsys):

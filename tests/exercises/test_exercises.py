@@ -12,7 +12,6 @@ import nbformat
 import numpy as np
 import pytest
 
-from keras import ops
 
 from ganlab import exercises
 from ganlab.exercises import gan as gan_exercises
@@ -21,9 +20,9 @@ from ganlab.exercises import values as exercise_values
 from tools import student
 
 sys.path.insert(0, str(Path(__file__).parent))
-import exercise_solutions  # noqa: E402  (the instructor's reference solutions, beside this file)
+import exercise_solutions
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 SOLUTIONS, MISTAKES = exercise_solutions.SOLUTIONS, exercise_solutions.MISTAKES
 
@@ -63,10 +62,14 @@ def test_a_gan_exercise_names_each_planted_mistake(exercise_id, mistake):
     """Every planted wrong answer (a flipped sign, a missing term, ...) fails, with the sentence for that mistake."""
     result = exercises.check(exercise_id, *MISTAKES[exercise_id][mistake])
     assert not result and exercises.results[exercise_id] is False
-    explanations = {"02.1": {**{f"d:{k}": v for k, v in gan_exercises.D_MISTAKES.items()},
-                             **{f"g:{k}": v for k, v in gan_exercises.G_MISTAKES.items()}},
-                    "05.1": {f"gp:{k}": v for k, v in gan_exercises.GP_MISTAKES.items()},
-                    "06.1": {f"loss:{k}": v for k, v in gan_exercises.CD_MISTAKES.items()}}[exercise_id]
+    explanations = {
+        "02.1": {
+            **{f"d:{k}": v for k, v in gan_exercises.D_MISTAKES.items()},
+            **{f"g:{k}": v for k, v in gan_exercises.G_MISTAKES.items()},
+        },
+        "05.1": {f"gp:{k}": v for k, v in gan_exercises.GP_MISTAKES.items()},
+        "06.1": {f"loss:{k}": v for k, v in gan_exercises.CD_MISTAKES.items()},
+    }[exercise_id]
     assert explanations[mistake] in result.message
 
 
@@ -157,11 +160,14 @@ def test_strip_solutions_keeps_indentation_and_everything_outside():
         namespace["f"](1)
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
 def test_strip_solutions_refuses_broken_markers(bad, message):
     with pytest.raises(ValueError, match=message):
         student.strip_solutions(bad, where="nb.ipynb, cell 3")

@@ -10,7 +10,7 @@ import pytest
 
 from tools import answer_key
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 FIXTURE = """# Answers: a test
@@ -71,8 +71,10 @@ def test_an_unclosed_block_is_an_error_naming_its_line(tmp_path):
         answer_key.blocks(path)
 
 
-@pytest.mark.skipif(os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
-                    reason="the answer key runs once, on TensorFlow (make test runs the unit tests on three backends)")
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="the answer key runs once, on TensorFlow (make test runs the unit tests on three backends)",
+)
 @pytest.mark.parametrize("path", answer_key.answer_files(), ids=lambda p: p.name)
 def test_every_answer_runs_in_smoke_mode(path, tmp_path, monkeypatch):
     monkeypatch.setenv("GANLAB_SMOKE", "1")

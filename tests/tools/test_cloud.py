@@ -18,7 +18,7 @@ import yaml
 
 from tools import cloud
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -50,9 +50,13 @@ def test_apply_refreshes_old_badges_and_cells_once(tmp_path):
 
 def test_apply_inserts_the_cell_into_a_notebook_without_one(tmp_path):
     path = tmp_path / "09_new.ipynb"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# New\n\nOverview."),
-                                         nbformat.v4.new_markdown_cell("## Setup"),
-                                         nbformat.v4.new_code_cell("from ganlab import config")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# New\n\nOverview."),
+            nbformat.v4.new_markdown_cell("## Setup"),
+            nbformat.v4.new_code_cell("from ganlab import config"),
+        ]
+    )
     nbformat.write(nb, path)
     assert cloud.apply(path)
     got = nbformat.read(path, as_version=4)
@@ -73,12 +77,14 @@ def _run(code: str, cwd: Path) -> dict:
 
 
 def test_setup_cell_does_nothing_off_colab(tmp_path):
-    code = ("import json, os, subprocess, sys\n"
-            "def refuse(*a, **k): raise AssertionError('ran a command off Colab')\n"
-            "subprocess.run = refuse\n"
-            "path, cwd = list(sys.path), os.getcwd()\n"
-            f"exec({cloud.SETUP_CELL!r})\n"
-            "print(json.dumps({'same_path': sys.path == path, 'same_cwd': os.getcwd() == cwd}))")
+    code = (
+        "import json, os, subprocess, sys\n"
+        "def refuse(*a, **k): raise AssertionError('ran a command off Colab')\n"
+        "subprocess.run = refuse\n"
+        "path, cwd = list(sys.path), os.getcwd()\n"
+        f"exec({cloud.SETUP_CELL!r})\n"
+        "print(json.dumps({'same_path': sys.path == path, 'same_cwd': os.getcwd() == cwd}))"
+    )
     assert _run(code, tmp_path) == {"same_path": True, "same_cwd": True}
 
 
@@ -89,25 +95,27 @@ def test_setup_cell_on_a_simulated_colab_installs_the_course_with_its_data(tmp_p
     # The cell as Colab runs it, but cloning this checkout into a temporary folder instead of GitHub into /content.
     cell = cloud.SETUP_CELL.replace(cloud.REPOSITORY_URL, ROOT.as_uri()).replace('"/content/ganlab"', repr(str(course)))
     assert cell != cloud.SETUP_CELL and str(course) in cell
-    code = ("import json, os, subprocess, sys, types\n"
-            "sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
-            "sys.modules['google.colab'].output = types.ModuleType('google.colab.output')  # JAX imports it on Colab\n"
-            "calls, real_run = [], subprocess.run\n"
-            "def run(cmd, **kw):\n"
-            "    calls.append(cmd)\n"
-            "    # git really clones; pip is only recorded (this test must not reinstall the environment it runs in)\n"
-            "    return real_run(cmd, **kw) if cmd[0] == 'git' else subprocess.CompletedProcess(cmd, 0)\n"
-            "subprocess.run = run\n"
-            f"exec({cell!r})\n"
-            "first = list(calls)\n"
-            f"exec({cell!r})  # run the cell again: nothing is fetched twice\n"
-            "subprocess.run = real_run\n"
-            "import ganlab, ganlab.data, ganlab.pretrained\n"
-            "folder = ganlab.data.data_dir()\n"
-            "print(json.dumps({'calls': first, 'again': calls[len(first):], 'cwd': os.getcwd(),\n"
-            "                  'package': ganlab.__file__, 'data': str(folder),\n"
-            "                  'sample': (folder / 'mnist_sample.npz').is_file(),\n"
-            "                  'pretrained': sorted(ganlab.pretrained.manifest()['models'])}))")
+    code = (
+        "import json, os, subprocess, sys, types\n"
+        "sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+        "sys.modules['google.colab'].output = types.ModuleType('google.colab.output')  # JAX imports it on Colab\n"
+        "calls, real_run = [], subprocess.run\n"
+        "def run(cmd, **kw):\n"
+        "    calls.append(cmd)\n"
+        "    # git really clones; pip is only recorded (this test must not reinstall the environment it runs in)\n"
+        "    return real_run(cmd, **kw) if cmd[0] == 'git' else subprocess.CompletedProcess(cmd, 0)\n"
+        "subprocess.run = run\n"
+        f"exec({cell!r})\n"
+        "first = list(calls)\n"
+        f"exec({cell!r})  # run the cell again: nothing is fetched twice\n"
+        "subprocess.run = real_run\n"
+        "import ganlab, ganlab.data, ganlab.pretrained\n"
+        "folder = ganlab.data.data_dir()\n"
+        "print(json.dumps({'calls': first, 'again': calls[len(first):], 'cwd': os.getcwd(),\n"
+        "                  'package': ganlab.__file__, 'data': str(folder),\n"
+        "                  'sample': (folder / 'mnist_sample.npz').is_file(),\n"
+        "                  'pretrained': sorted(ganlab.pretrained.manifest()['models'])}))"
+    )
     got = _run(code, tmp_path)
     assert got["calls"][0][:3] == ["git", "clone", "--depth=1"] and got["calls"][0][-1] == str(course)
     assert got["calls"][1] == [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(course)]
@@ -119,14 +127,20 @@ def test_setup_cell_on_a_simulated_colab_installs_the_course_with_its_data(tmp_p
 
 
 def test_binder_installs_the_package_from_pyproject_with_a_supported_python():
-    requirements = [line.strip() for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
-                    if line.strip() and not line.startswith("#")]
+    requirements = [
+        line.strip()
+        for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     installs = [line for line in requirements if not line.startswith(("-c", "--constraint"))]  # test_packaging
     assert installs == ["-e ."], "pyproject.toml is the one list of dependencies"
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     assert re.fullmatch(r"python-3\.1[1-3]", runtime), runtime
-    conda_python = next(d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-                        if isinstance(d, str) and d.startswith("python="))
+    conda_python = next(
+        d
+        for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+        if isinstance(d, str) and d.startswith("python=")
+    )
     assert runtime.removeprefix("python-") == conda_python.removeprefix("python="), "one Python for Binder and conda"
 
 

@@ -9,16 +9,23 @@ import pytest
 
 from tools import course_times
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-TABLE = {"machine": "2-core CPU", "notebooks": {"02_mlp_gan_mnist": {"sample": 390.0, "standin": 412.4, "smoke": 21.2},
-                                                "04_evaluating_gans": {"sample": 31.0, "smoke": 24.0}}}
+TABLE = {
+    "machine": "2-core CPU",
+    "notebooks": {
+        "02_mlp_gan_mnist": {"sample": 390.0, "standin": 412.4, "smoke": 21.2},
+        "04_evaluating_gans": {"sample": 31.0, "smoke": 24.0},
+    },
+}
 
 
 def test_times_are_formatted_one_way_and_a_planted_wrong_time_is_caught():
     assert [course_times.fmt(s) for s in (8.4, 99.4, 390, 725)] == ["8 s", "99 s", "6.5 min", "12 min"]
-    assert course_times.phrases("02", TABLE) == {"full": "6.5 min (6.9 min with 60,000 training images)",
-                                                 "smoke": "21 s"}
+    assert course_times.phrases("02", TABLE) == {
+        "full": "6.5 min (6.9 min with 60,000 training images)",
+        "smoke": "21 s",
+    }
     assert course_times.phrases("04", TABLE) == {"full": "31 s", "smoke": "24 s"}
     line = "**Time:** 6.5 min (6.9 min with 60,000 training images) for the full run, 21 s in smoke mode."
     assert course_times.stray_times(line, "02", TABLE) == []
