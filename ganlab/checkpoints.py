@@ -114,20 +114,6 @@ def _damage(path: Path) -> str | None:
     return None
 
 
-def _fsync_dir(path: Path) -> None:
-    """Flush a folder's entries (new names, renames) to disk; a no-op where the OS cannot open folders."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     with open(path, "wb") as f:
         np.savez(f, **arrays)
@@ -145,7 +131,7 @@ def _write_json(path: Path, obj) -> None:
 def _replace_pointer(directory: Path, name: str, epoch: int) -> None:
     """Point ``latest.json`` at ``name`` atomically (ganlab.files' one atomic writer)."""
     files.write_text(directory / POINTER, json.dumps({"checkpoint": name, "epoch": epoch}))
-    _fsync_dir(directory)
+    files.fsync_dir(directory)
 
 
 def clean_temp(directory) -> None:
@@ -204,11 +190,11 @@ def save_checkpoint(
         _write_arrays(tmp / STATE_FILE, arrays)
         meta["sha256"] = {STATE_FILE: data.sha256(tmp / STATE_FILE)}
         _write_json(tmp / META_FILE, meta)
-        _fsync_dir(tmp)
+        files.fsync_dir(tmp)
         if final.exists():  # a stale folder from a run that was resumed from an earlier epoch
             os.rename(final, directory / f"{TMP_PREFIX}old-{final.name}")
         os.rename(tmp, final)
-        _fsync_dir(directory)
+        files.fsync_dir(directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,9 +1,8 @@
 """``train()``, the loop around ``GAN.fit``, and ``TrainingRun``, what it did.
 
-``train()`` runs ``GAN.fit`` with ganlab's callbacks: snapshots, atomic checkpoints, resume, a time budget, a
-NaN guard and a compact progress line, and it turns the Jupyter stop button into a clean, resumable stop.
-The model itself lives in ``ganlab.gan``, the course's recipes (``make_gan``) in ``ganlab.recipes`` and the
-callbacks, with the errors ``train()`` raises, in ``ganlab.callbacks``.
+``train()`` runs ``GAN.fit`` with ganlab's callbacks (``ganlab.callbacks``: snapshots, atomic checkpoints, a time
+budget, a NaN guard, a compact progress line), resumes, and turns the Jupyter stop button into a clean, resumable
+stop. The model is ``ganlab.gan``'s; ``ganlab.recipes.make_gan`` builds the course's GANs.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
 
 import numpy as np
 import tensorflow as tf
@@ -44,9 +44,8 @@ class TrainingRun:
         return None if self.round_steps is None else [e * self.round_steps for e in self.frame_epochs]
 
     def __repr__(self) -> str:
-        last = "  ".join(
-            f"{k} {progress.fmt(self.history[k][-1])}" for k in ("d_loss", "g_loss") if self.history.get(k)
-        )
+        keys = [k for k in ("d_loss", "g_loss") if self.history.get(k)]
+        last = "  ".join(f"{k} {progress.fmt(self.history[k][-1])}" for k in keys)
         return (
             f"TrainingRun(epochs_done={self.epochs_done}, step={self.step}, interrupted={self.interrupted}, "
             f"stopped_reason={self.stopped_reason!r}, frames={len(self.frames)}, last: {last or '-'})"
