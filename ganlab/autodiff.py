@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 from keras.src.backend.common.stateless_scope import get_stateless_scope  # no public name in Keras 3.15

@@ -20,7 +20,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import numpy as np
 

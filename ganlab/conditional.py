@@ -14,7 +14,7 @@ them, and both about the conditional generator alone.
 from __future__ import annotations
 
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import matplotlib.pyplot as plt

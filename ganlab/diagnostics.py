@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -23,7 +23,7 @@ only by its own optimizer on its own weights.
 
 from __future__ import annotations
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -13,7 +13,7 @@ notebook draws the static figure first (``plt.show()``) and then shows the widge
 
 from __future__ import annotations
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import matplotlib.pyplot as plt
 import numpy as np

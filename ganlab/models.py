@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 from keras import layers

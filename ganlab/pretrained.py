@@ -22,7 +22,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -11,7 +11,7 @@ rule: the digits in order, a row per digit in a grid of 100.
 
 from __future__ import annotations
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

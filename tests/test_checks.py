@@ -1,7 +1,7 @@
 """Tests for ganlab.checks: each input check against values it accepts and refuses, and the words of its refusal
 (what it got and what it expects), which the notebooks and the command line show to people."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -1,6 +1,6 @@
 """Tests for ganlab.losses against NumPy references written with plain logs and closed forms."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -1,6 +1,6 @@
 """Tests for ganlab.models: shapes, ranges, the tutorial's parameter counts, and errors for people."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import numpy as np
 import pytest

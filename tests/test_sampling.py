@@ -1,7 +1,7 @@
 """Tests for ganlab.sampling: run_generator and draw on a Keras generator, a GAN and a conditional generator, against
 calling the network itself; the one label rule; the checks of z and labels."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

@@ -2,7 +2,7 @@
 
 import math
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import numpy as np
 import pytest

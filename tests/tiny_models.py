@@ -1,6 +1,6 @@
 """Tiny networks for fast training tests: a 28x28x1 GAN that trains a step in milliseconds."""
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 import numpy as np

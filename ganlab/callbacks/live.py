@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 

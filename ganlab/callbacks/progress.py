@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from ganlab import config  # noqa: F401  (first: imports TensorFlow quietly)
+from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 from ganlab import checks
