@@ -41,6 +41,8 @@ BASE = {
     "step": "alternating",
 }
 LEAD = {**BASE, "preset": WIDE_D, "latent_dim": 64, "lr": 1e-3}
+# The course's DCGAN after the first search (ganlab.recipes' "dcgan" on models' "default" preset), as a recipe here.
+NOW = {**BASE, "lr": 1e-3, "ema": 0.999}
 
 
 def _with(recipe, **changes):
@@ -98,6 +100,10 @@ CANDIDATES = {
     "lead-nearest-joint-ema0.999": _with(LEAD, preset={"upsample": "nearest"}, step="joint", ema=0.999),
     # What the course trains now: ganlab.recipes.make_gan, as the CLI and the notebooks build it.
     "course-dcgan": {"course": ("dcgan", "default")},
+    # The second search (issue 26) starts from the course's DCGAN and gives D more capacity: a third convolution
+    # (to 4x4), at the default's widths or at twice them (the 662,465-weight D of the issue's probe).
+    "now-d3": _with(NOW, preset={"d_channels": (32, 64, 128)}),
+    "now-d3-wide": _with(NOW, preset={"d_channels": (64, 128, 256)}),
     "course-mlp": {"course": ("mlp", None)},
     "course-tutorial": {"course": ("dcgan", "tutorial")},
     # The MLP GAN: the course's recipe before the search, and the same choices.

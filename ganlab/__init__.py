@@ -4,7 +4,8 @@ The concepts a notebook meets, one hop away (``from ganlab import models`` then 
 
 - setting up: ``config`` (the smoke switch, seeds, a quiet TensorFlow import: import it first), ``data`` (MNIST
   that works offline, scaling to [-1, 1], the input pipeline), ``checks`` (ganlab's errors and every input check),
-  ``files`` (the one atomic writer and the run-folder lock);
+  ``files`` (the one atomic writer, and JSON records sealed with their own checksum), ``locks`` (the lock that
+  gives a run folder to one process);
 - the networks and the game: ``models`` (MLP and DCGAN builders), ``losses`` (every GAN loss, one label
   convention), ``autodiff`` (gradients on TensorFlow, JAX or PyTorch: the only backend-specific code), ``gan``
   (the GAN as a ``keras.Model`` and its train step), ``conditional`` (the conditional GAN), ``recipes`` (the

@@ -2,11 +2,12 @@
 
 A checkpoint is a folder ``ckpt-00004/`` (named by epoch) holding ``state.npz``, every array of the run (G and
 D variables, both optimizers' variables with their step counters, the GAN's random-seed state, the fixed noise,
-the snapshot frames, NumPy's RNG key), and ``meta.json`` (epoch, step, history, shapes). Saving writes a hidden
-temp folder, fsyncs it, renames it into place and only then repoints ``latest.json``, so a kill at any moment
-leaves the previous checkpoint loadable. The last ``keep`` checkpoints are kept. ``meta.json`` records the sha256
-of ``state.npz``; loading verifies it, and a damaged newest checkpoint (a truncated or altered file) is reported in
-one line and the newest undamaged one is loaded instead.
+the snapshot frames, NumPy's RNG key), and ``meta.json`` (epoch, generator step, history, shapes, the run's budget).
+Saving writes a hidden temp folder, fsyncs it and renames it into place, so a kill at any moment leaves the
+previous checkpoint loadable; the last ``keep`` checkpoints are kept. Both files prove themselves: ``meta.json``
+records the sha256 of ``state.npz`` and is sealed with a checksum of its own (``files.seal``). Loading takes the
+newest checkpoint whose files are whole; each damaged one it passes over is reported in one line, naming the file
+and what is wrong with it, never skipped in silence.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import numpy as np
 
 from ganlab import autodiff, checks, data, files
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: meta.json sealed, frame_steps; 1 (no seal) still loads
 PREFIX = "ckpt-"
 TMP_PREFIX = ".tmp-"
-POINTER = "latest.json"
 STATE_FILE = "state.npz"
 META_FILE = "meta.json"
+META_KEYS = ("epoch", "step", "history", "frame_epochs", "shapes", "numpy_rng")  # what loading reads
 
 
 class DamagedCheckpoint(checks.DamagedRun):
@@ -49,6 +50,7 @@ class CheckpointState:
     fixed_noise: np.ndarray | None
     frames: list
     frame_epochs: list
+    frame_steps: list  # the generator step of each frame (None for frames of a format-1 checkpoint)
     extra: dict
 
 
@@ -59,10 +61,8 @@ def _number(x):
 
 def _epoch_of(path: Path) -> int | None:
     """5 for ``ckpt-00005``; None for anything else."""
-    name = path.name
-    if not name.startswith(PREFIX) or not name[len(PREFIX) :].isdigit():
-        return None
-    return int(name[len(PREFIX) :])
+    number = path.name[len(PREFIX) :]
+    return int(number) if path.name.startswith(PREFIX) and number.isdigit() else None
 
 
 def list_checkpoints(directory) -> list[Path]:
@@ -74,43 +74,52 @@ def list_checkpoints(directory) -> list[Path]:
     return sorted(found, key=_epoch_of)
 
 
-def _read_meta(path: Path) -> dict | None:
-    """The parsed ``meta.json`` of a complete checkpoint folder, or None if the folder is incomplete."""
+def _inspect(path: Path) -> tuple[dict | None, str | None]:
+    """``(meta, None)`` when the checkpoint folder ``path`` is whole, else ``(None, what is wrong)`` naming the file."""
     try:
-        meta = json.loads((path / META_FILE).read_text())
-        complete = (path / STATE_FILE).is_file() and meta.get("format") == FORMAT_VERSION
-        return meta if complete else None
-    except (OSError, ValueError):
-        return None
+        raw = json.loads((path / META_FILE).read_text())
+        meta = files.unseal(raw, META_FILE)
+    except FileNotFoundError:
+        return None, f"{META_FILE} is missing"
+    except OSError as err:
+        return None, f"{META_FILE} cannot be read ({err.strerror or err})"
+    except checks.DamagedRun as err:  # changed since it was written (a seal that does not match)
+        return None, str(err)
+    except ValueError:  # not JSON: truncated, empty, bit-flipped
+        return None, f"{META_FILE} is not valid JSON (truncated or damaged)"
+    if meta.get("format") not in (1, FORMAT_VERSION):
+        return None, f"{META_FILE} has format {meta.get('format')!r}, which this ganlab cannot read"
+    if meta["format"] == FORMAT_VERSION and files.SEAL not in raw:
+        return None, f"{META_FILE} has lost its checksum (edited or damaged)"
+    missing = [key for key in META_KEYS if key not in meta]
+    if missing:
+        return None, f"{META_FILE} lacks {missing[0]!r}"
+    if meta["epoch"] != _epoch_of(path):
+        return None, f"{META_FILE} says epoch {meta['epoch']!r}, not {_epoch_of(path)} as its folder's name does"
+    expected = meta.get("sha256", {}).get(STATE_FILE)  # format 1 before checksums: checked when its arrays load
+    try:
+        if expected is not None and data.sha256(path / STATE_FILE) != expected:
+            return None, f"{STATE_FILE} does not match its checksum (truncated or altered)"
+    except FileNotFoundError:
+        return None, f"{STATE_FILE} is missing"
+    except OSError as err:
+        return None, f"{STATE_FILE} cannot be read ({err.strerror or err})"
+    return meta, None
+
+
+def describe(path) -> dict:
+    """The ``meta.json`` of the checkpoint folder ``path`` (epoch, step, history, ...), checked like loading does."""
+    meta, reason = _inspect(Path(path))
+    if reason is not None:
+        raise DamagedCheckpoint(f"checkpoint {path} is damaged: {reason}")
+    return meta
 
 
 def latest_checkpoint(directory) -> Path | None:
-    """The checkpoint ``latest.json`` names, else the newest complete ``ckpt-*`` folder, else None."""
-    directory = Path(directory)
-    try:
-        name = json.loads((directory / POINTER).read_text())["checkpoint"]
-        if isinstance(name, str) and _epoch_of(Path(name)) is not None and _read_meta(directory / name):
-            return directory / name
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # missing or broken pointer: fall back to scanning
+    """The newest ``ckpt-*`` folder whose files are whole, or None."""
     for path in reversed(list_checkpoints(directory)):
-        if _read_meta(path) is not None:
+        if _inspect(path)[0] is not None:
             return path
-    return None
-
-
-def _damage(path: Path) -> str | None:
-    """Why the checkpoint folder ``path`` cannot be loaded (missing or unreadable meta.json, a checksum that
-    differs), or None when it is whole. Checkpoints written before checksums existed are checked on loading."""
-    meta = _read_meta(path)
-    if meta is None:
-        return f"{META_FILE} or {STATE_FILE} is missing or unreadable"
-    expected = meta.get("sha256", {}).get(STATE_FILE)
-    try:
-        if expected is not None and data.sha256(path / STATE_FILE) != expected:
-            return f"{STATE_FILE} does not match its checksum (truncated or altered)"
-    except OSError as err:
-        return f"{STATE_FILE} cannot be read ({err.strerror or err})"
     return None
 
 
@@ -121,29 +130,19 @@ def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         os.fsync(f.fileno())
 
 
-def _write_json(path: Path, obj) -> None:
-    with open(path, "w") as f:
-        json.dump(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _replace_pointer(directory: Path, name: str, epoch: int) -> None:
-    """Point ``latest.json`` at ``name`` atomically (ganlab.files' one atomic writer)."""
-    files.write_text(directory / POINTER, json.dumps({"checkpoint": name, "epoch": epoch}))
-    files.fsync_dir(directory)
-
-
-def clean_temp(directory) -> None:
-    """Delete leftovers of interrupted saves (hidden ``.tmp-*`` entries)."""
-    directory = Path(directory)
-    if directory.is_dir():
-        for p in directory.glob(TMP_PREFIX + "*"):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-
-
 def save_checkpoint(
-    gan, directory, *, epoch, history, fixed_noise=None, frames=(), frame_epochs=(), step=None, extra=None, keep=2
+    gan,
+    directory,
+    *,
+    epoch,
+    history,
+    fixed_noise=None,
+    frames=(),
+    frame_epochs=(),
+    frame_steps=None,
+    step=None,
+    extra=None,
+    keep=2,
 ) -> Path:
     """Write the full training state as ``directory/ckpt-{epoch:05d}`` atomically; return its path."""
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
@@ -151,13 +150,18 @@ def save_checkpoint(
     checks.positive_int(keep, "keep")
     epoch, directory = int(epoch), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    clean_temp(directory)
+    files.remove_temporaries(directory)
     groups = gan.state()  # every variable, by group, in a fixed order: the GAN enumerates it
     step = int(gan.g_optimizer.iterations.numpy()) if step is None else int(step)
     frames = [np.asarray(f) for f in frames]
     frame_epochs = [int(e) for e in frame_epochs]
-    if len(frames) != len(frame_epochs):
-        raise checks.BadInput(f"got {len(frames)} frames but {len(frame_epochs)} frame_epochs")
+    frame_steps = (
+        [None] * len(frame_epochs) if frame_steps is None else [None if x is None else int(x) for x in frame_steps]
+    )
+    if not len(frames) == len(frame_epochs) == len(frame_steps):
+        raise checks.BadInput(
+            f"got {len(frames)} frames but {len(frame_epochs)} frame_epochs and {len(frame_steps)} frame_steps"
+        )
 
     arrays = {f"{g}_{i:04d}": np.asarray(v.numpy()) for g, vs in groups.items() for i, v in enumerate(vs)}
     if fixed_noise is not None:
@@ -174,6 +178,7 @@ def save_checkpoint(
         "step": step,
         "history": {k: [_number(x) for x in v] for k, v in history.items()},
         "frame_epochs": frame_epochs,
+        "frame_steps": frame_steps,
         "shapes": {g: [[v.path, list(v.shape)] for v in vs] for g, vs in groups.items()},
         "optimizers": {"g": type(gan.g_optimizer).__name__, "d": type(gan.d_optimizer).__name__},
         "numpy_rng": [rng[0], int(rng[2]), int(rng[3]), float(rng[4])],
@@ -189,23 +194,27 @@ def save_checkpoint(
     try:
         _write_arrays(tmp / STATE_FILE, arrays)
         meta["sha256"] = {STATE_FILE: data.sha256(tmp / STATE_FILE)}
-        _write_json(tmp / META_FILE, meta)
+        with open(tmp / META_FILE, "w") as f:
+            json.dump(files.seal(meta), f)
+            f.flush()
+            os.fsync(f.fileno())
         files.fsync_dir(tmp)
         if final.exists():  # a stale folder from a run that was resumed from an earlier epoch
             os.rename(final, directory / f"{TMP_PREFIX}old-{final.name}")
         os.rename(tmp, final)
         files.fsync_dir(directory)
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):  # a full disk, a read-only folder: the previous checkpoint is intact
+            raise files.cannot_write(final / STATE_FILE, err) from None
         raise
-    _replace_pointer(directory, final.name, epoch)
 
     # Drop checkpoints from an abandoned future (epoch > this one) and all but the newest `keep`.
     older = [p for p in list_checkpoints(directory) if _epoch_of(p) < epoch]
     stale = [p for p in list_checkpoints(directory) if _epoch_of(p) > epoch]
     for p in stale + older[: max(0, len(older) - (keep - 1))]:
         shutil.rmtree(p, ignore_errors=True)
-    clean_temp(directory)
+    files.remove_temporaries(directory)
     return final
 
 
@@ -237,18 +246,15 @@ def load_checkpoint(gan, directory) -> CheckpointState:
     the optimizers' learning rates, which keep the values ``gan`` was compiled with.
     """
     directory = Path(directory)
-    clean_temp(directory)
-    newest = latest_checkpoint(directory)
-    if newest is None and not list_checkpoints(directory):
-        raise checks.BadInput(f"no complete checkpoint (ckpt-* folder) in {directory}")
+    files.remove_temporaries(directory)
+    candidates = list(reversed(list_checkpoints(directory)))  # the newest first; a damaged one is passed over, said
+    if not candidates:
+        raise checks.BadInput(f"no checkpoint (ckpt-* folder) in {directory}")
     groups = gan.state()  # every variable, by group, in a fixed order: the GAN enumerates it
-    # The newest first (latest.json's choice, then the folders by epoch); a damaged one is skipped, and said.
-    candidates = ([newest] if newest else []) + [p for p in reversed(list_checkpoints(directory)) if p != newest]
     damaged = []
     for path in candidates:
-        reason = _damage(path)
+        meta, reason = _inspect(path)
         if reason is None:
-            meta = _read_meta(path)
             _check_fits(path, meta, groups, (type(gan.g_optimizer).__name__, type(gan.d_optimizer).__name__))
             try:
                 with np.load(path / STATE_FILE, allow_pickle=False) as npz:
@@ -286,5 +292,6 @@ def load_checkpoint(gan, directory) -> CheckpointState:
         arrays.get("fixed_noise"),
         list(arrays["frames"]) if "frames" in arrays else [],
         list(meta["frame_epochs"]),
+        list(meta.get("frame_steps", [None] * len(meta["frame_epochs"]))),
         meta.get("extra", {}),
     )

@@ -7,14 +7,17 @@ lets any other exception surface as the bug it is.
 - :class:`BadInput`: an argument, array, file or option that ganlab cannot use;
 - :class:`DamagedRun`: a run folder or checkpoint whose files are damaged or incomplete;
 - :class:`RefusedResume`: a resume that would contradict the run it continues, or a run folder already in use
-  (another process holds it, or it holds a run that was not asked to resume).
+  (another process holds it, or it holds a run that was not asked to resume);
+- :class:`CannotWrite`: a file that could not be written (a full disk, a read-only folder, a folder where a file
+  belongs); what was written before is intact.
 
 Three modules name their own kind of these: ``data.DataError`` (missing or damaged data files) is a BadInput,
-``checkpoints.DamagedCheckpoint`` a DamagedRun and ``files.FolderInUse`` a RefusedResume.
+``checkpoints.DamagedCheckpoint`` a DamagedRun and ``locks.FolderInUse`` a RefusedResume.
 
 The checks, each once, for every module: numbers (``integer`` and its common case ``positive_int``, ``number`` and
-``positive_number``), choices (``flag``, ``text``, ``one_of``, ``interval``), arrays (``array``, ``finite_array``),
-images (``pixels``: values in [-1, 1]; ``images``: a batch, (N, H, W[, 1]), uint8 scaled) and networks
+``positive_number``; a training run's ``learning_rate``, ``beta`` and ``seed``), choices (``flag``, ``text``,
+``one_of``, ``interval``), arrays (``array``, ``finite_array``), images (``pixels``: values in [-1, 1];
+``images``: a batch, (N, H, W[, 1]), uint8 scaled) and networks
 (``declared_shape``; ``network``, which explains the Keras 3 freeze trap, ``FREEZE_TRAP``).
 """
 
@@ -39,6 +42,10 @@ class DamagedRun(GanlabError):
 
 class RefusedResume(GanlabError):
     """A resume that would contradict the run it continues, or a run folder in use (held, or holding another run)."""
+
+
+class CannotWrite(GanlabError):
+    """A file could not be written: a full disk, a read-only folder, a folder where the file belongs."""
 
 
 # The checks. Each takes the value and the name the caller knows it by (and, optionally, what it means), returns
@@ -98,6 +105,22 @@ def number(value, name: str, low=None, high=None, *, low_open=False, high_open=F
 def positive_number(value, name: str, meaning: str = "") -> float:
     """``value`` as a float if it is a finite number > 0 (a time, a std, a span): ``number``'s most common case."""
     return number(value, name, 0, low_open=True, meaning=meaning)
+
+
+def learning_rate(value, name: str = "lr") -> float:
+    """``value`` as a float if it is a learning rate in (0, 1): 0, negatives (gradient ascent) and rates of 1 or
+    more, which blow any Adam run apart, are refused."""
+    return number(value, name, 0, 1, low_open=True, high_open=True, meaning="a learning rate such as 2e-4")
+
+
+def beta(value, name: str) -> float:
+    """``value`` as a float if it is an Adam beta (a moving average's decay) in [0, 1)."""
+    return number(value, name, 0, 1, high_open=True, meaning="Adam's decay, such as 0.5 or 0.999")
+
+
+def seed(value, name: str = "seed") -> int:
+    """``value`` as an int if it can seed NumPy, Python and the backends: a whole number from 0 to 2**32 - 1."""
+    return integer(value, name, 0, 2**32 - 1, meaning="a random seed")
 
 
 def flag(value, name: str, meaning: str = "") -> bool:

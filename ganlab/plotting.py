@@ -119,21 +119,26 @@ D_OUTPUT_LINES = {
 def plot_history(history, title: str | None = None, round_steps: int | None = None):
     """Plot D and G losses (left) and D's mean outputs on real and generated images (right) per epoch.
 
-    ``round_steps`` (a steps= run's ``run.round_steps``): the x axis counts generator steps instead of epochs.
+    ``round_steps`` (a steps= run's ``run.round_steps``): the x axis counts generator steps instead of epochs, the
+    exact ``step`` of each row where the history records it.
     """
     cols = _history_columns(history)
     scale, xlabel = (round_steps, "generator step") if round_steps else (1, "epoch")
+
+    def x(key):  # the rows' generator steps (or epochs)
+        exact = round_steps and "step" in cols and len(cols["step"]) == len(cols[key])
+        return cols["step"] if exact else np.arange(1, len(cols[key]) + 1) * scale
+
     loss_keys = [k for k in ("d_loss", "g_loss") if k in cols]
     prob_keys = [k for k in D_OUTPUT_LINES if k in cols]
     if not loss_keys and not prob_keys:
         raise checks.BadInput(f"history has keys {sorted(cols)}; expected some of d_loss, g_loss, d_real, d_fake.")
     fig, (ax_loss, ax_prob) = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True, layout="constrained")
     for key in loss_keys:
-        epochs = np.arange(1, len(cols[key]) + 1) * scale
-        ax_loss.plot(epochs, cols[key], marker="o" if len(epochs) < 30 else None, ms=3, label=key)
+        ax_loss.plot(x(key), cols[key], marker="o" if len(cols[key]) < 30 else None, ms=3, label=key)
     for key in prob_keys:
         name, style = D_OUTPUT_LINES[key]
-        ax_prob.plot(np.arange(1, len(cols[key]) + 1) * scale, cols[key], label=f"{key}: {name}", **style)
+        ax_prob.plot(x(key), cols[key], label=f"{key}: {name}", **style)
     if prob_keys:
         ax_prob.axhline(0.5, color="gray", ls="--", lw=1, label="0.5: equilibrium")
     ax_loss.set(xlabel=xlabel, ylabel="loss", title="Losses")

@@ -3,7 +3,9 @@
 A recipe is everything besides the data that decides how a GAN of the course trains: which GAN (``kind``: "mlp",
 "dcgan" or "cgan", the conditional DCGAN) on which networks (``preset``), the size of z, Adam's learning rate and
 betas (the same for both networks), the batch size and seed, the loss, the weight average of G (``ema``, a
-decay, or None) and the kind of step (``"alternating"`` or ``"joint"``, see :class:`ganlab.gan.GAN`).
+decay, or None) and the kind of step (``"alternating"`` or ``"joint"``, see :class:`ganlab.gan.GAN`); a command-line
+run also records its data source. A Recipe checks its values as it is made (``ganlab.checks``), so the Python API
+refuses what the command line refuses.
 ``recipe(kind, preset, **overrides)`` is the course's recipe with some settings changed, and ``make_gan`` builds
 the compiled GAN a recipe describes. Every caller (the command line, which keeps a run's recipe in its
 ``run.json``; the notebooks; ``ganlab.pretrained``; the benchmarks) takes its settings from here, so a recipe
@@ -20,7 +22,7 @@ import json
 
 import keras
 
-from ganlab import checks, conditional, losses, models
+from ganlab import checks, conditional, files, losses, models
 from ganlab.gan import GAN
 
 KINDS = ("mlp", "dcgan", "cgan")
@@ -70,6 +72,25 @@ class Recipe:
     mismatch: bool = True  # cgan: D also calls real images with a wrong label fake
     networks: str | dict | None = None  # the networks run.json pins (to_json); None: the preset's
     lr_changes: tuple = ()  # a resumed run's changes of lr, each {"from": old, "to": new}
+    data: str | None = None  # the MNIST source a command-line run trains on ("sample", "full"; data.load_mnist)
+
+    def __post_init__(self):
+        """The same checks as the command line's, so that a notebook's ``make_gan(lr=-1e-3)`` is refused too."""
+        checks.one_of(self.kind, "kind", KINDS)
+        checks.positive_int(self.latent_dim, "latent_dim", "the size of z")
+        checks.positive_int(self.batch_size, "batch_size")
+        checks.seed(self.seed)
+        checks.positive_int(self.n_critic, "n_critic", "D updates per G update")
+        checks.one_of(self.step, "step", ("alternating", "joint"))
+        for name in ("lr", "d_lr", "g_lr"):
+            if name == "lr" or getattr(self, name) is not None:
+                checks.learning_rate(getattr(self, name), name)
+        checks.beta(self.beta_1, "beta_1")
+        checks.beta(self.beta_2, "beta_2")
+        if self.ema is not None:
+            checks.number(self.ema, "ema", 0, 1, high_open=True, meaning="the decay of G's weight average")
+        if self.instance_noise is not None:
+            checks.positive_number(self.instance_noise, "instance_noise", "the std of the noise added to D's inputs")
 
     def override(self, **changes) -> Recipe:
         """This recipe with ``changes``; None keeps a setting, ``ema=0`` turns the weight average off, and a
@@ -82,19 +103,17 @@ class Recipe:
 
     def to_json(self) -> str:
         """The text of a run's ``run.json``, the networks' parameters included, so that a later change of the
-        preset cannot break the run's resume."""
+        preset cannot break the run's resume; sealed with its checksum (``files.seal``)."""
         fields = dataclasses.asdict(self)
         if self.kind != "mlp" and self.networks is None:
             fields["networks"] = models.dcgan_config(self.preset)
-        return json.dumps(fields, indent=2)
+        return json.dumps(files.seal(fields), indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> Recipe:
         """The Recipe of a ``run.json``; one from before the Recipe (``"model"`` for ``kind``) or before the
         recipe search gets the settings its run was trained with, so that it resumes as it was."""
-        fields = json.loads(text)
-        if not isinstance(fields, dict):
-            raise TypeError(f"a run.json holds a JSON object, not a {type(fields).__name__}")
+        fields = files.unseal(json.loads(text), "run.json")  # a DamagedRun if it changed since it was written
         if "model" in fields:
             fields["kind"] = fields.pop("model")
         # Before the search: Adam beta_1 0.5, no weight average, the alternating step, and the default preset's old

@@ -8,6 +8,7 @@ stop. The model is ``ganlab.gan``'s; ``ganlab.recipes.make_gan`` builds the cour
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 from ganlab import config  # first: imports TensorFlow quietly
@@ -15,7 +16,7 @@ from ganlab import config  # first: imports TensorFlow quietly
 import numpy as np
 import tensorflow as tf
 
-from ganlab import checkpoints, checks, data, files
+from ganlab import checkpoints, checks, data, locks
 from ganlab.callbacks import guards, progress, records
 from ganlab.callbacks import live as live_module
 from ganlab.callbacks.guards import TrainingDiverged
@@ -37,11 +38,8 @@ class TrainingRun:
     fixed_noise: np.ndarray | None = None
     checkpoint: Path | None = None
     round_steps: int | None = None  # with a steps= budget: the steps in each round (what an "epoch" is here)
-
-    @property
-    def frame_steps(self) -> list:
-        """The generator step of each frame (a steps= run; else None)."""
-        return None if self.round_steps is None else [e * self.round_steps for e in self.frame_epochs]
+    frame_steps: list = dataclasses.field(default_factory=list)  # the generator step of each frame
+    already_done: bool = False  # a resume that found its budget spent, and trained (and wrote) nothing
 
     def __repr__(self) -> str:
         keys = [k for k in ("d_loss", "g_loss") if self.history.get(k)]
@@ -83,27 +81,13 @@ def _check_data(dataset, gan, steps_per_epoch) -> None:
         checks.pixels(dataset, "images")
 
 
-def _rounds(dataset, steps, round_steps, batch_size):
-    """A ``steps`` budget as (repeating dataset, number of rounds, steps per round)."""
-    steps = checks.positive_int(steps, "steps", "generator updates in all")
-    if round_steps is None:  # rounds of up to 100 steps that add up to exactly ``steps``
-        round_steps = steps if steps <= 100 else next(n for n in range(100, 0, -1) if steps % n == 0)
-        if round_steps < min(10, steps):
-            raise checks.BadInput(
-                f"steps={steps} cuts into rounds of {round_steps} step(s) only; choose a multiple of 10, "
-                "or pass steps_per_epoch=..."
-            )
-    round_steps = checks.positive_int(round_steps, "steps_per_epoch", "steps per round")
-    if steps % round_steps:
-        raise checks.BadInput(
-            f"steps={steps} is not a whole number of rounds of steps_per_epoch={round_steps}; "
-            f"choose steps as a multiple of {round_steps}"
-        )
+def _repeating(dataset, batch_size):
+    """The data of a steps budget, which must never run out: an array batched, a finite dataset repeated."""
     if isinstance(dataset, np.ndarray):
         dataset = data.make_dataset(dataset, batch_size or 32)
     if isinstance(dataset, tf.data.Dataset) and int(dataset.cardinality()) != tf.data.INFINITE_CARDINALITY:
-        dataset = dataset.repeat()  # a step budget must never run out of data
-    return dataset, steps // round_steps, round_steps
+        dataset = dataset.repeat()
+    return dataset
 
 
 def train(
@@ -124,24 +108,27 @@ def train(
     callbacks=(),
     batch_size=None,
     live=False,
+    resume_hint=None,
 ):
-    """Train ``gan`` for ``steps`` generator updates, ``epochs`` or ``seconds`` (totals, counting resumed ones).
+    """Train ``gan`` for ``steps`` generator updates, ``epochs`` or ``seconds``: totals that count resumed training.
 
     ``steps`` is the budget that does not depend on the data's size: the data repeats, and the run is cut into
-    rounds of ``steps_per_epoch`` steps (default: up to 100 that divide ``steps``), which stand in for epochs everywhere
-    (history rows, ``snapshot_every``, ``checkpoint_every``, ``epochs_done``). ``live=True`` redraws the newest
-    fixed-noise snapshot in place in Jupyter while it trains. Returns a TrainingRun.
+    rounds of ``steps_per_epoch`` steps (default: up to 100), which stand in for epochs everywhere (history rows,
+    ``snapshot_every``, ``checkpoint_every``, ``epochs_done``); each history row and frame also records the exact
+    generator ``step`` it ended at. ``live=True`` redraws the newest fixed-noise snapshot in place in Jupyter.
+    Returns a TrainingRun.
 
     With ``out_dir`` a full checkpoint is written every ``checkpoint_every`` epochs, and ``resume=True`` continues
-    from the newest one with its history, frames and fixed noise; the folder is locked for this process while it
-    trains (``files.RunLock``), so a second run into it is refused. The stop button (KeyboardInterrupt) ends
-    training cleanly with ``interrupted=True``. ``verbose`` (0, 1, 2) sets the progress lines; one-line notices
-    (resumed, interrupted) always print.
+    from the newest one (its history, frames, fixed noise and budget unit): it trains exactly what is left of the
+    total, and nothing, changing no file, when nothing is. The folder is locked for this process while it trains
+    (``locks.RunLock``). The stop button (KeyboardInterrupt) ends training cleanly with ``interrupted=True`` and
+    prints how to continue (``resume_hint``, default: this call with ``resume=True``). ``verbose`` (0, 1, 2) sets
+    the progress lines; one-line notices (resumed, interrupted) always print.
     """
     kwargs = dict(locals())
     if out_dir is None:
         return _train(**kwargs)
-    with files.RunLock(out_dir):
+    with locks.RunLock(out_dir):
         return _train(**kwargs)
 
 
@@ -163,30 +150,19 @@ def _train(
     callbacks,
     batch_size,
     live,
+    resume_hint,
 ):
-    if sum(budget is not None for budget in (steps, epochs, seconds)) != 1:
-        raise checks.BadInput(
-            f"pass exactly one of steps=, epochs= (how many) or seconds= (a time budget); got "
-            f"steps={steps!r}, epochs={epochs!r}, seconds={seconds!r}"
-        )
-    if epochs is not None:
-        checks.positive_int(epochs, "epochs")
-    if seconds is not None:
-        checks.positive_number(seconds, "seconds")
+    budget = guards.Budget.of(steps, epochs, seconds, steps_per_epoch)
     if not isinstance(gan, GAN) or gan.loss_fn is None:
         raise checks.BadInput("train() needs a ganlab GAN compiled with gan.compile(d_optimizer=..., g_optimizer=...)")
     checks.network(gan.generator, "generator")  # frozen after the GAN was built?
     checks.network(gan.discriminator, "discriminator")
     _check_data(dataset, gan, steps_per_epoch or steps)
-    unit = "epoch"
-    if steps is not None:
-        dataset, epochs, steps_per_epoch = _rounds(dataset, steps, steps_per_epoch, batch_size)
-        unit = "round"  # a steps= budget runs as rounds of steps_per_epoch steps
     if resume and out_dir is None:
         raise checks.BadInput("resume=True needs out_dir=..., the folder that holds the run's checkpoints")
 
     # Resume from the newest checkpoint, or start fresh (never over an existing run).
-    start, history, frames, frame_epochs, last_ckpt = 0, {}, [], [], None
+    start, history, frames, frame_epochs, frame_steps, last_ckpt = 0, {}, [], [], [], None
     if out_dir is not None:
         out_dir = Path(out_dir)
         if checkpoints.list_checkpoints(out_dir):
@@ -197,9 +173,11 @@ def _train(
                     "continue it, or choose another out_dir"
                 )
             state = checkpoints.load_checkpoint(gan, out_dir)
+            budget = budget.resumed(state.extra, state.path)
             start, history, last_ckpt = state.epoch, state.history, state.path
             frames, frame_epochs, fixed_noise = state.frames, state.frame_epochs, state.fixed_noise
-            print(f"resumed from {state.path} ({unit} {state.epoch}, step {state.step})", flush=True)
+            frame_steps = state.frame_steps
+            print(f"resumed from {state.path} (after {budget.done_text(state.step, start, history)})", flush=True)
         elif resume:
             print(f"no checkpoint in {out_dir} yet; starting a fresh run", flush=True)
     checks.positive_int(n_fixed, "n_fixed", "images per snapshot")
@@ -209,6 +187,7 @@ def _train(
     if fixed_noise.shape[1:] != gan.latent_shape:
         raise checks.BadInput(f"fixed_noise must have shape (n, {gan.latent_shape}), got {fixed_noise.shape}")
 
+    by_steps = budget.unit == "steps"
     run = TrainingRun(
         history,
         frames,
@@ -218,30 +197,43 @@ def _train(
         out_dir=out_dir,
         fixed_noise=fixed_noise,
         checkpoint=last_ckpt,
-        round_steps=steps_per_epoch if steps is not None else None,
+        round_steps=budget.round_steps if by_steps else None,
+        frame_steps=frame_steps,
     )
-    total = epochs if epochs is not None else start + 10**9
-    if start >= total:
-        print(f"already trained {start} {unit}s (asked for {epochs}); nothing to do", flush=True)
+    done = run.step if last_ckpt else 0  # a budget counts the run's checkpointed steps, not a GAN's earlier calls
+    left = budget.left(done, start, history)
+    if left <= 0:
+        asked = f"{progress.fmt(budget.total)} s" if budget.unit == "seconds" else f"{budget.total:,} {budget.unit}"
+        print(f"already trained {budget.done_text(done, start, history)} (asked for {asked}); nothing to do")
+        run.already_done = True
         return run
+
+    # The budget: fit() runs epochs (or rounds) from `start`; a step or time budget stops it where it runs out.
+    stopper, per_epoch, total = None, steps_per_epoch, budget.total
+    if by_steps:
+        dataset, per_epoch, stopper = _repeating(dataset, batch_size), budget.round_steps, guards.StepBudget(left)
+        total = start + math.ceil(left / budget.round_steps)
+    elif budget.unit == "seconds":
+        total, stopper = start + 10**9, guards.TimeBudget(left)
 
     # Callbacks, in the order they run at each batch and epoch end.
     offset = history["time_s"][-1] if history.get("time_s") else 0.0
-    guard, budget = guards.StopOnNonFinite(), guards.TimeBudget(seconds) if seconds else None
+    guard = guards.StopOnNonFinite()
     recorder = records.RecordHistory(run.history, time_offset=offset)
     snapshots = records.FixedNoiseSnapshots(
-        fixed_noise, every=snapshot_every, frames=run.frames, frame_epochs=run.frame_epochs
+        fixed_noise, snapshot_every, run.frames, run.frame_epochs, frame_steps=run.frame_steps
     )
-    saver = (
-        None
-        if out_dir is None
-        else records.Checkpointing(out_dir, every=checkpoint_every, history=run.history, snapshots=snapshots)
-    )
+    saver = out_dir and records.Checkpointing(out_dir, checkpoint_every, run.history, snapshots, extra=budget.record())
     printer = progress.ProgressLine(
-        total_epochs=epochs, seconds=seconds, verbose=verbose, time_offset=offset, round_steps=run.round_steps
+        total_epochs=None if budget.unit == "seconds" else total,
+        seconds=budget.total if budget.unit == "seconds" else None,
+        verbose=verbose,
+        time_offset=offset,
+        total_steps=budget.total if by_steps else None,
+        start_step=done,
     )
-    picture = live_module.LivePicture(snapshots, run.round_steps) if live else None
-    chain = [guard, guards.WeightsMustChange(), budget, recorder, snapshots, picture, saver, printer, *callbacks]
+    picture = live_module.LivePicture(snapshots, "step" if by_steps else "epoch") if live else None
+    chain = [guard, guards.WeightsMustChange(), stopper, recorder, snapshots, picture, saver, printer, *callbacks]
 
     try:
         gan.fit(
@@ -249,7 +241,7 @@ def _train(
             epochs=total,
             initial_epoch=start,
             verbose=0,
-            steps_per_epoch=steps_per_epoch,
+            steps_per_epoch=per_epoch,
             batch_size=batch_size,
             shuffle=not isinstance(dataset, tf.data.Dataset),
             callbacks=[c for c in chain if c is not None],
@@ -262,25 +254,15 @@ def _train(
     run.step = int(gan.g_optimizer.iterations.numpy())
     if saver is not None and saver.last_path is not None:
         run.checkpoint = saver.last_path
-    where = (
-        f"last checkpoint: {run.checkpoint}"
-        if run.checkpoint
-        else "no checkpoint saved yet"
-        if out_dir
-        else "no checkpoint saved (out_dir=None)"
-    )
+    where = _where(run, out_dir, budget)
 
     if run.interrupted:
-        resume_hint = (
+        resume_hint = resume_hint or (
             f"continue with train(..., out_dir={str(out_dir)!r}, resume=True)"
             if out_dir
             else "call train() again to go on from the weights in memory"
         )
-        print(
-            f"Interrupted in {unit} {(recorder.epoch or 0) + 1} at step {run.step}; kept {run.epochs_done} "
-            f"complete {unit}s; {where}; {resume_hint}.",
-            flush=True,
-        )
+        print(f"Interrupted at step {run.step:,}; {where}; {resume_hint}.", flush=True)
     elif guard.diverged:
         run.stopped_reason = f"{guard.metric} became {guard.value} at step {guard.step} (epoch {guard.epoch})"
         then = "resume from it with train(..., resume=True)" if run.checkpoint else "train again"
@@ -291,10 +273,25 @@ def _train(
         )
         err.run = run
         raise err
-    elif budget is not None and budget.triggered:
-        run.stopped_reason = f"time budget of {progress.fmt(seconds)} s spent in epoch {budget.epoch}" + (
-            " (partial epoch)" if budget.partial else ""
+    elif budget.unit == "seconds" and stopper.triggered:
+        run.stopped_reason = f"time budget of {progress.fmt(budget.total)} s spent in epoch {stopper.epoch}" + (
+            " (partial epoch)" if stopper.partial else ""
         )
         if verbose:
             print(f"stopped: {run.stopped_reason}", flush=True)
     return run
+
+
+def _where(run, out_dir, budget) -> str:
+    """Which checkpoint a resume would start from, and how far it is."""
+    if out_dir is None:
+        return "no checkpoint saved (out_dir=None)"
+    if run.checkpoint is None:
+        return "no checkpoint saved yet"
+    try:
+        meta = checkpoints.describe(run.checkpoint)
+    except checks.DamagedRun:
+        return f"last checkpoint: {run.checkpoint}"
+    return (
+        f"the last checkpoint, {run.checkpoint}, holds {budget.done_text(meta['step'], meta['epoch'], meta['history'])}"
+    )

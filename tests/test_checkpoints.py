@@ -1,6 +1,7 @@
 """Tests for ganlab.checkpoints and resuming in ganlab.training: exact round trips, interrupt → resume with no gap
 or duplicate, atomic saves (a crash or a kill at any moment leaves a loadable checkpoint), clear mismatch errors."""
 
+import errno
 import json
 import os
 import signal
@@ -92,7 +93,7 @@ def test_round_trip_restores_every_variable_exactly(tmp_path):
     path = checkpoints.save_checkpoint(
         gan, tmp_path, epoch=1, history={"d_loss": [0.5]}, fixed_noise=noise, frames=frames, frame_epochs=[0, 1, 2]
     )
-    assert path.name == "ckpt-00001" and json.loads((tmp_path / "latest.json").read_text())["epoch"] == 1
+    assert path.name == "ckpt-00001" and checkpoints.describe(path)["epoch"] == 1
 
     np.random.seed(999)
     other = make_gan(seed=7)  # different initial weights, optimizers not stepped yet
@@ -123,7 +124,8 @@ def test_interrupt_then_resume_has_no_gap_no_duplicate_and_matches_a_straight_ru
     message = capsys.readouterr().out
     assert run.interrupted and run.stopped_reason == "interrupted"
     assert run.history["epoch"] == [1, 2] and run.epochs_done == 2 and run.step == 2 * STEPS + 2
-    assert "Interrupted in epoch 3" in message and "ckpt-00002" in message and "resume=True" in message
+    assert "Interrupted at step 10; the last checkpoint" in message and "ckpt-00002, holds 2 epochs" in message
+    assert "resume=True" in message
     assert len(message.strip().splitlines()) == 1
 
     # A fresh GAN object: right after loading, it holds exactly the state at the end of epoch 2.
@@ -179,38 +181,40 @@ def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypa
     before = state_of(gan)
     gan.fit(dataset(), epochs=1, verbose=0, shuffle=False)
 
-    def half_written(path, obj):
-        Path(path).write_text(json.dumps(obj)[:20])  # a torn file
-        raise OSError("disk full (simulated)")
+    def half_written(path, arrays):
+        Path(path).write_bytes(b"PK\x03\x04 torn")  # a torn file
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(checkpoints, "_write_json", half_written)
-    with pytest.raises(OSError, match="simulated"):
+    monkeypatch.setattr(checkpoints, "_write_arrays", half_written)
+    with pytest.raises(checks.CannotWrite, match="No space left on device; free some disk space"):
         save(gan, tmp_path, 2)
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-00001", "latest.json"]  # temp folder removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-00001"]  # temp folder removed
     fresh = make_gan(seed=3)
     assert checkpoints.load_checkpoint(fresh, tmp_path).epoch == 1
     assert_same_state(before, state_of(fresh))
 
 
-def test_a_kill_between_rename_and_pointer_update_still_loads(tmp_path, monkeypatch):
+def test_a_kill_after_the_rename_leaves_the_new_checkpoint_loadable(tmp_path, monkeypatch):
     gan = make_gan()
     save(gan, tmp_path, 1)
+    gan.g_optimizer.iterations.assign(5)
+    real = checkpoints.files.fsync_dir
 
-    def killed(*args):
-        raise KeyboardInterrupt
+    def killed(path):  # the kill comes after the new folder took its name, before the old one went
+        real(path)
+        if path == tmp_path:
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(checkpoints, "_replace_pointer", killed)
+    monkeypatch.setattr(checkpoints.files, "fsync_dir", killed)
     with pytest.raises(KeyboardInterrupt):
         save(gan, tmp_path, 2)
     monkeypatch.undo()
-    assert (tmp_path / "ckpt-00002").is_dir()  # complete, but latest.json still names epoch 1
-    assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 1
-    save(gan, tmp_path, 2)  # saving the same epoch again replaces the orphan
-    assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 2
+    state = checkpoints.load_checkpoint(make_gan(), tmp_path)
+    assert (state.epoch, state.step) == (2, 5)
 
 
-def test_leftovers_and_a_broken_pointer_are_ignored(tmp_path):
+def test_leftovers_are_ignored_and_an_incomplete_folder_is_reported(tmp_path, capsys):
     gan = make_gan()
     save(gan, tmp_path, 1)
     save(gan, tmp_path, 2)
@@ -218,15 +222,12 @@ def test_leftovers_and_a_broken_pointer_are_ignored(tmp_path):
     leftover = tmp_path / ".tmp-ckpt-00009-123-abc"
     leftover.mkdir()
     (leftover / "state.npz").write_bytes(b"PK\x03\x04 torn")
-    (tmp_path / ".tmp-latest.json").write_text('{"checkpoint": "ckpt-000')
-    # Damage the pointer too, and add a folder that is not a complete checkpoint.
-    (tmp_path / "latest.json").write_text("{ not json")
-    (tmp_path / "ckpt-00007").mkdir()
+    (tmp_path / ".run.tmp-abc.json").write_text('{"checkpoint": "ckpt-000')  # an atomic write's temp file
+    (tmp_path / "ckpt-00007").mkdir()  # a folder that is not a complete checkpoint
     assert checkpoints.latest_checkpoint(tmp_path).name == "ckpt-00002"
     assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 2
-    assert not leftover.exists() and not (tmp_path / ".tmp-latest.json").exists()
-    (tmp_path / "latest.json").unlink()
-    assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 2
+    assert "skipped the damaged checkpoint ckpt-00007: meta.json is missing" in capsys.readouterr().out
+    assert not leftover.exists() and not (tmp_path / ".run.tmp-abc.json").exists()
 
 
 def test_a_different_architecture_or_optimizer_is_refused_clearly(tmp_path):
@@ -238,7 +239,7 @@ def test_a_different_architecture_or_optimizer_is_refused_clearly(tmp_path):
     uncompiled = GAN(tiny_generator(), tiny_discriminator(dropout=0.3))
     with pytest.raises(ValueError, match=r"call gan.compile\(d_optimizer=..., g_optimizer=...\) first"):
         checkpoints.load_checkpoint(uncompiled, tmp_path)
-    with pytest.raises(checks.BadInput, match="no complete checkpoint"):
+    with pytest.raises(checks.BadInput, match=r"no checkpoint \(ckpt-\* folder\) in"):
         checkpoints.load_checkpoint(make_gan(), tmp_path / "empty")
 
 
@@ -287,6 +288,6 @@ def test_a_checkpoint_records_its_checksum_and_a_damaged_newest_one_falls_back(t
     state.write_bytes(state.read_bytes()[:-10])
     assert checkpoints.load_checkpoint(make_gan(), tmp_path).epoch == 1
     assert "skipped the damaged checkpoint ckpt-00002: state.npz does not match its checksum" in capsys.readouterr().out
-    (tmp_path / "ckpt-00001" / checkpoints.META_FILE).write_text("{")
+    (tmp_path / "ckpt-00001" / checkpoints.META_FILE).write_text("{")  # meta.json torn too
     with pytest.raises(checkpoints.DamagedCheckpoint, match="no checkpoint in .* can be loaded"):
         checkpoints.load_checkpoint(make_gan(), tmp_path)

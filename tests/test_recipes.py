@@ -108,7 +108,8 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, env={**os.environ, "GANLAB_SMOKE": "1"})
     settings = json.loads((out / "run.json").read_text())
     r = recipes.recipe("dcgan")
-    assert recipes.Recipe.from_json(json.dumps(settings)) == dataclasses.replace(r, networks=settings["networks"])
+    expected = dataclasses.replace(r, networks=settings["networks"], data="sample")  # the data source recorded
+    assert recipes.Recipe.from_json(json.dumps(settings)) == expected
     # The networks' parameters are recorded, so a later change of the preset cannot break this run's resume.
     assert models.dcgan_config(settings["networks"]) == models.dcgan_config("default")
     # generator.keras is what the GAN's sampler draws with (the weight average, when the recipe keeps one).
@@ -148,3 +149,22 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "resumed from" in resumed.stdout
+
+
+@pytest.mark.parametrize(
+    "setting, value, fragment",
+    [
+        ("lr", -1e-3, "lr must be a number in (0, 1)"),
+        ("lr", 10, "lr must be"),
+        ("beta_1", 2, "beta_1 must be"),
+        ("beta_2", 1.0, "beta_2 must be"),
+        ("d_lr", 0.0, "d_lr must be"),
+        ("seed", -1, "seed must be an int from 0"),
+        ("batch_size", 0, "batch_size must be a positive int"),
+        ("ema", 1.5, "ema must be"),
+    ],
+)
+def test_the_api_refuses_what_the_command_line_refuses(setting, value, fragment):
+    # Before: make_gan("mlp", lr=-1e-3), lr=10 and beta_1=2 trained without an error (d_loss 139, then 3.9e9).
+    with pytest.raises(checks.BadInput, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        recipes.make_gan("mlp", **{setting: value})

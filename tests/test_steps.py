@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ganlab import data, gan, training
-from ganlab.callbacks import live
+from ganlab.callbacks import guards, live
 from tiny_models import tiny_discriminator, tiny_generator
 
 BATCH = 16
@@ -37,19 +37,15 @@ def test_a_steps_budget_takes_the_same_steps_on_small_and_large_data(n_images):
     assert run.frame_epochs == [0, 1, 2, 3] and run.frame_steps == [0, 10, 20, 30]
 
 
-def test_steps_rounds_default_to_at_most_100_steps_that_add_up():
-    dataset = data.make_dataset(images(48), BATCH)
-    assert training._rounds(dataset, 30, None, None)[1:] == (1, 30)
-    assert training._rounds(dataset, 1200, None, None)[1:] == (12, 100)
-    assert training._rounds(dataset, 250, None, None)[1:] == (5, 50)
-    with pytest.raises(ValueError, match="steps=101 cuts into rounds of 1 step"):
-        training._rounds(dataset, 101, None, None)
-    with pytest.raises(ValueError, match="steps=25 is not a whole number of rounds of steps_per_epoch=10"):
-        training._rounds(dataset, 25, 10, None)
+def test_steps_rounds_default_to_at_most_100_steps_equal_where_they_can_be():
+    rounds = {steps: guards.Budget.of(steps=steps).round_steps for steps in (30, 1200, 250, 101, 7)}
+    assert rounds == {30: 30, 1200: 100, 250: 50, 101: 100, 7: 7}  # 101: a round of 100, then one of 1
+    run = training.train(make_gan(), data.make_dataset(images(48), BATCH), steps=25, steps_per_epoch=10, verbose=0)
+    assert run.step == 25 and run.history["step"] == [10, 20, 25] and run.frame_steps == [0, 10, 20, 25]
     with pytest.raises(ValueError, match="steps must be a positive int"):
-        training.train(make_gan(), dataset, steps=0)
+        training.train(make_gan(), data.make_dataset(images(48), BATCH), steps=0)
     with pytest.raises(ValueError, match="exactly one of steps=, epochs="):
-        training.train(make_gan(), dataset, steps=10, epochs=1)
+        training.train(make_gan(), data.make_dataset(images(48), BATCH), steps=10, epochs=1)
 
 
 def test_a_steps_budget_takes_an_array_and_prints_steps(capsys):
@@ -74,8 +70,9 @@ def test_the_live_picture_draws_nothing_outside_jupyter_and_labels_its_frames():
         make_gan(), data.make_dataset(images(48), BATCH), steps=20, steps_per_epoch=10, verbose=0, live=True
     )
     assert len(run.frames) == 3
-    picture = live.LivePicture(snapshots=None, round_steps=10)
-    assert picture.label(3) == "step 30" and live.LivePicture(None).label(3) == "epoch 3"
+    snapshots = type("Snapshots", (), {"frame_steps": [0, 10, 30], "frame_epochs": [0, 1, 2]})
+    assert live.LivePicture(snapshots, "step").label() == "step 30"
+    assert live.LivePicture(snapshots).label() == "epoch 2"
     png = live.frame_png(run.frames[-1], "step 20")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 

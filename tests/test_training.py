@@ -343,7 +343,7 @@ def test_an_interrupt_during_the_progress_bar_prints_one_clean_line(capsys):
     assert run.interrupted and run.epochs_done == 0
     assert "\r  [" in out  # the bar was drawn ...
     last = out.splitlines()[-1].split("\r")[-1]  # ... and wiped: the message is what a terminal shows
-    assert last.startswith("Interrupted in epoch 1 at step 2; kept 0 complete epochs; no checkpoint saved")
+    assert last.startswith("Interrupted at step 2; no checkpoint saved (out_dir=None); call train() again")
 
 
 def test_verbose_0_prints_nothing(capsys):

@@ -13,6 +13,8 @@ from ganlab import config  # first: imports TensorFlow quietly
 
 import keras
 
+from ganlab import checks
+
 
 def in_jupyter() -> bool:
     """True inside a Jupyter kernel, where rich outputs show (not a terminal IPython, not plain Python)."""
@@ -39,16 +41,20 @@ def frame_png(frame, label: str, ncols: int = 16) -> bytes:
 class LivePicture(keras.callbacks.Callback):
     """Show the newest frame of ``snapshots`` (a ``callbacks.FixedNoiseSnapshots``), redrawn in place.
 
-    ``round_steps`` set: label frames "step S" (a steps= budget), else "epoch E". ``n`` images of each frame show.
+    ``unit`` "step": label frames "step S" (a steps= budget), else "epoch E". ``n`` images of each frame show.
     """
 
-    def __init__(self, snapshots, round_steps=None, n=32, ncols=16):
+    def __init__(self, snapshots, unit="epoch", n=32, ncols=16):
         super().__init__()
-        self.snapshots, self.round_steps, self.n, self.ncols = snapshots, round_steps, n, ncols
+        self.unit = checks.one_of(unit, "unit", ("step", "epoch"))
+        self.snapshots, self.n, self.ncols = snapshots, n, ncols
         self.handle, self.shown = None, 0  # the output to update; how many frames it has shown
 
-    def label(self, epoch: int) -> str:
-        return f"step {epoch * self.round_steps:,}" if self.round_steps else f"epoch {epoch}"
+    def label(self) -> str:
+        """The newest frame's label: its generator step, or its epoch."""
+        if self.unit == "step":
+            return f"step {self.snapshots.frame_steps[-1]:,}"
+        return f"epoch {self.snapshots.frame_epochs[-1]}"
 
     def redraw(self) -> None:
         """Show the newest frame if it is new (and this is a Jupyter kernel)."""
@@ -57,7 +63,7 @@ class LivePicture(keras.callbacks.Callback):
             return
         from IPython.display import Image, display
 
-        image = Image(data=frame_png(frames[-1][: self.n], self.label(self.snapshots.frame_epochs[-1]), self.ncols))
+        image = Image(data=frame_png(frames[-1][: self.n], self.label(), self.ncols))
         if self.handle is None:
             self.handle = display(image, display_id=True)
         else:

@@ -41,16 +41,25 @@ class ProgressLine(keras.callbacks.Callback):
     COLUMNS = (("d_loss", "d_loss"), ("g_loss", "g_loss"), ("d_real", "D(x)"), ("d_fake", "D(G(z))"))
 
     def __init__(
-        self, total_epochs=None, seconds=None, every=None, verbose=1, time_offset=0.0, max_lines=20, round_steps=None
+        self,
+        total_epochs=None,
+        seconds=None,
+        every=None,
+        verbose=1,
+        time_offset=0.0,
+        max_lines=20,
+        total_steps=None,
+        start_step=0,
     ):
         super().__init__()
-        self.round_steps = round_steps  # set: epochs are rounds of this many steps, and lines count steps
+        self.total_steps, self.start_step = total_steps, start_step  # a steps budget: lines count generator steps
         checks.one_of(verbose, "verbose", (0, 1, 2))
         self.total_epochs, self.seconds, self.every, self.verbose = total_epochs, seconds, every, verbose
         self.time_offset, self.max_lines = float(time_offset), max_lines
 
     def on_train_begin(self, logs=None):
         self._start, self._first, self._k = time.perf_counter(), None, self.every
+        self._step = self.start_step
         self._last, self._printed, self._bar = None, None, False
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -61,9 +70,9 @@ class ProgressLine(keras.callbacks.Callback):
         self._bar_time, self._epoch_start = 0.0, time.perf_counter()
 
     def line(self, epoch: int, logs) -> str:
-        unit, scale = ("step", self.round_steps) if self.round_steps else ("epoch", 1)
-        total = self.total_epochs * scale if self.total_epochs else None
-        head = f"{unit} {epoch * scale:>{len(str(total))}}/{total}" if total else f"{unit} {epoch * scale:>3}"
+        unit, count = ("step", self._step) if self.total_steps else ("epoch", epoch)
+        total = self.total_steps or self.total_epochs
+        head = f"{unit} {count:>{len(str(total))}}/{total}" if total else f"{unit} {count:>3}"
         fields = [f"{label} {fmt(logs[key]):<6}" for key, label in self.COLUMNS if key in logs]  # aligned
         seconds = self.time_offset + time.perf_counter() - self._start
         return "  ".join([head, *fields, f"{fmt(seconds)} s"])
@@ -74,6 +83,7 @@ class ProgressLine(keras.callbacks.Callback):
         self._printed = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
         steps = self.params.get("steps") if self.params else None
         now = time.perf_counter()
         if self.verbose < 2 or (now - self._bar_time < 0.25 and (steps is None or batch + 1 < steps)):

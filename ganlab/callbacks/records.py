@@ -16,6 +16,12 @@ from ganlab import checkpoints, checks, data, sampling
 from ganlab.callbacks.progress import finite
 
 
+def generator_step(model) -> int | None:
+    """How many generator updates ``model`` (a GAN) has made: its G optimizer's counter; None without one."""
+    optimizer = getattr(model, "g_optimizer", None)
+    return None if optimizer is None else int(optimizer.iterations.numpy())
+
+
 def _to_uint8(images) -> np.ndarray:
     """``data.to_uint8`` for snapshots: NaN becomes mid-grey and inf is clipped, so a frame never fails."""
     x = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
@@ -23,7 +29,8 @@ def _to_uint8(images) -> np.ndarray:
 
 
 class RecordHistory(keras.callbacks.Callback):
-    """Append each finite epoch's logs, its 1-based number and the cumulative time to a dict of lists."""
+    """Append each finite epoch's logs, its 1-based number, the generator step it ended at (``step``, exact
+    even when an epoch stopped early) and the cumulative time to a dict of lists."""
 
     def __init__(self, history=None, time_offset=0.0):
         super().__init__()
@@ -43,6 +50,9 @@ class RecordHistory(keras.callbacks.Callback):
         order = [m.name for m in getattr(self.model, "metrics", [])]  # d_loss, g_loss, ... not alphabetical
         keys = sorted(logs, key=lambda k: order.index(k) if k in order else len(order))
         row = {"epoch": epoch + 1, **{k: float(logs[k]) for k in keys}}
+        step = generator_step(self.model)
+        if step is not None:
+            row["step"] = step
         row["time_s"] = self.time_offset + time.perf_counter() - self._start
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
@@ -52,20 +62,23 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
     """Generate images from the same noise every ``every`` epochs (and once before training) as uint8 frames.
 
     They come from ``gan.sampler``, what ``gan.sample`` draws with: the weight average when the GAN keeps one.
+    ``frame_epochs`` and ``frame_steps`` say when each frame was taken (the epoch, and the generator step).
     """
 
-    def __init__(self, fixed_noise, every=1, frames=None, frame_epochs=None, include_initial=True):
+    def __init__(self, fixed_noise, every=1, frames=None, frame_epochs=None, include_initial=True, frame_steps=None):
         super().__init__()
         checks.positive_int(every, "every", "epochs between snapshots")
         self.fixed_noise = np.asarray(fixed_noise, dtype=np.float32)
         self.every, self.include_initial = every, include_initial
         self.frames = [] if frames is None else frames
         self.frame_epochs = [] if frame_epochs is None else frame_epochs
+        self.frame_steps = [] if frame_steps is None else frame_steps
 
     def snapshot(self, epoch_label: int) -> None:
         images = sampling.run_generator(self.model.sampler, self.fixed_noise)  # (N, 28, 28, 1) in [-1, 1]
         self.frames.append(_to_uint8(images))
         self.frame_epochs.append(int(epoch_label))
+        self.frame_steps.append(generator_step(self.model))
 
     def on_train_begin(self, logs=None):
         self._last_finite = None
@@ -93,10 +106,11 @@ class Checkpointing(keras.callbacks.Callback):
     NaN or inf are never saved.
     """
 
-    def __init__(self, directory, every=1, history=None, snapshots=None, keep=2):
+    def __init__(self, directory, every=1, history=None, snapshots=None, keep=2, extra=None):
         super().__init__()
         checks.positive_int(every, "every", "epochs between checkpoints")
         self.directory, self.every, self.keep, self.snapshots = directory, every, keep, snapshots
+        self.extra = extra  # stored in each checkpoint (training.train: its budget, guards.Budget.record)
         self._own_history = history is None
         self.history = {} if history is None else history
         self.last_path, self.last_epoch = None, None
@@ -114,7 +128,9 @@ class Checkpointing(keras.callbacks.Callback):
             fixed_noise=None if snaps is None else snaps.fixed_noise,
             frames=() if snaps is None else snaps.frames,
             frame_epochs=() if snaps is None else snaps.frame_epochs,
+            frame_steps=() if snaps is None else snaps.frame_steps,
             keep=self.keep,
+            extra=self.extra,
         )
         self.last_epoch, self._pending = epoch, None
 

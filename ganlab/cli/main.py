@@ -1,55 +1,46 @@
 """The command line: ``python -m ganlab train|sample|evaluate`` (also installed as the ``ganlab`` command).
 
-``train`` trains the course's MLP GAN, DCGAN or conditional DCGAN (cgan) on MNIST with checkpoints, so an
-interrupted run resumes with ``--resume``; ``sample`` draws images from a saved generator (a conditional one
-draws the digits in order, or only ``--digit``); ``evaluate`` scores a generator (or saved samples) beside real
-data, and a conditional generator's class-conditional accuracy. A user's mistake (a ``checks.GanlabError``, by its
-type) gets one clear line and exit status 2, never a traceback; any other exception is a bug, and surfaces as one.
-Nothing here imports TensorFlow at load time: ``--help`` and a mistyped option are answered at once.
+``train`` trains the course's MLP GAN, DCGAN or conditional DCGAN (cgan) on MNIST with checkpoints (resumable with
+``--resume``); ``sample`` draws images from a saved generator (a cgan one: the digits in order, or only ``--digit``);
+``evaluate`` scores a generator (or saved samples) beside real data, and a cgan generator's class-conditional accuracy.
+A user's mistake (a ``checks.GanlabError``, by its type) gets one line and exit status 2, never a traceback; any other
+exception is a bug, and surfaces as one. Ctrl-C or SIGTERM (``kill``, ``timeout``) gets one line saying what was
+written, and status 130. Nothing here imports TensorFlow at load time: ``--help`` and a mistyped option answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
-from ganlab import checks
+from ganlab import checks, files
 from ganlab.cli import runs
 
 MAX_SAMPLES = 1_000_000
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
-    return value
+def _checked(check, name: str, convert=int):
+    """An argparse type: a ``ganlab.checks`` check of ``convert(text)`` (or of the text), refusing for the option."""
+
+    def parse(text: str):
+        with contextlib.suppress(ValueError):
+            text = convert(text)
+        try:
+            return check(text, name)
+        except checks.BadInput as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
-    return value
-
-
-def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a learning rate such as 2e-4, got {text!r}") from None
-    if not 0 < value < 1:  # nan, inf, 0, negatives (gradient ascent) and rates that blow any Adam run apart
-        raise argparse.ArgumentTypeError(f"expected a learning rate between 0 and 1 (such as 2e-4), got {text}")
-    return value
+_n, _seed = _checked(checks.positive_int, "n"), _checked(checks.seed, "seed")
+_seconds, _lr = _checked(checks.positive_number, "seconds", float), _checked(checks.learning_rate, "lr", float)
+_steps, _epochs, _batch = (_checked(checks.positive_int, name) for name in ("steps", "epochs", "batch_size"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,20 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     budget = t.add_mutually_exclusive_group()
     budget.add_argument(
         "--steps",
-        type=_positive_int,
+        type=_steps,
         help="total generator steps (counting resumed ones): takes the same time on the sample and on the full MNIST",
     )
-    budget.add_argument("--epochs", type=_positive_int, help="total epochs (counting resumed ones)")
-    budget.add_argument("--seconds", type=_positive_float, help="wall-clock training budget in seconds")
-    t.add_argument("--batch-size", type=_positive_int, help="images per step (default: the model's recipe, 64)")
-    t.add_argument("--seed", type=int, help="random seed (default 42)")
-    t.add_argument("--preset", default="default", help="DCGAN and cgan preset: default (CPU-friendly) or tutorial")
+    budget.add_argument("--epochs", type=_epochs, help="total epochs (counting resumed ones)")
+    budget.add_argument("--seconds", type=_seconds, help="total seconds of training (counting resumed ones)")
+    t.add_argument("--batch-size", type=_batch, help="images per step (default: the model's recipe, 64)")
+    t.add_argument("--seed", type=_seed, help="random seed (default 42)")
+    t.add_argument("--preset", help="DCGAN and cgan only: default (CPU-friendly) or tutorial; default: default")
     t.add_argument("--loss", help="GAN loss (see ganlab.losses.LOSSES; default non_saturating)")
-    t.add_argument(
-        "--lr",
-        type=_learning_rate,
-        help="Adam learning rate for both networks (default: the model's recipe, ganlab.recipes)",
-    )
+    t.add_argument("--lr", type=_lr, help="Adam learning rate for both networks (default: the model's recipe)")
     t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     t.add_argument("--out", type=Path, required=True, help="folder for the models, history, images, checkpoints")
@@ -82,36 +69,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sample", help="draw images from a saved generator")
     s.add_argument("generator", type=Path, help="a generator saved as .keras (e.g. RUN/generator.keras)")
-    s.add_argument("--n", type=_positive_int, default=64, help="how many images")
+    s.add_argument("--n", type=_n, default=64, help="how many images")
     s.add_argument("--out", type=Path, required=True, help="the .npy file to write: (N, 28, 28, 1) float32 in [-1, 1]")
     s.add_argument("--png", type=Path, help="also save a grid of the images as a PNG")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument(
-        "--digit",
-        type=int,
-        choices=range(10),
-        metavar="0-9",
-        help="a conditional (cgan) generator draws only this digit (default: all ten, in order)",
-    )
+    s.add_argument("--seed", type=_seed, default=0, help="seed for the noise (default 0)")
+    digit_help = "a conditional (cgan) generator draws only this digit (default: all ten, in order)"
+    s.add_argument("--digit", type=int, choices=range(10), metavar="0-9", help=digit_help)
 
     e = sub.add_parser("evaluate", help="score a generator, or saved samples, beside real data")
     e.add_argument("samples", type=Path, help="a generator.keras, or an .npy of images (N, 28, 28[, 1]) in [-1, 1]")
-    e.add_argument(
-        "--n",
-        type=_positive_int,
-        help="how many images to score (default: 500 drawn from a generator, "
-        "all of an .npy); the real reference uses the same n",
-    )
+    n_help = "how many images to score (default: 500 drawn from a generator, all of an .npy); the real reference too"
+    e.add_argument("--n", type=_n, help=n_help)
     e.add_argument("--json", type=Path, help="also write the results to this .json file")
-    e.add_argument("--seed", type=int, default=0, help="seed for the noise and the real images compared with")
+    e.add_argument("--seed", type=_seed, default=0, help="seed for the noise and the real images compared with")
     e.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")
     return parser
+
+
+def _sentences(err, limit: int = 300) -> str:
+    """An error's message in one line: its whole sentences that fit in ``limit`` characters (the first one, always)."""
+    text = " ".join(str(err).split())
+    return (re.match(rf"(.{{0,{limit}}}|.*?)[.!?](?= |$)", text) or re.match(".*", text))[0]
 
 
 def load_generator(path: Path):
     """Load a saved generator, or raise a BadInput that says what is wrong with the file."""
     import keras
-
     from ganlab import conditional
 
     if not path.exists():
@@ -123,10 +106,12 @@ def load_generator(path: Path):
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as err:  # zip, JSON and Keras errors all mean: not a usable model file
-        raise checks.BadInput(
-            f"{path} could not be loaded as a Keras model ({type(err).__name__}: "
-            f"{str(err).splitlines()[0][:200]}); is it a complete generator.keras?"
-        ) from None
+        reason, advice = str(err), "is it a complete generator.keras?"
+        if "safe_mode" in reason:  # Keras' safe mode refuses code in the file (a Lambda layer's lambda)
+            reason = re.sub(r"[^.]*safe_mode.*", "", " ".join(reason.split())) or reason  # less Keras' own advice
+            advice = f"load it only if you trust it, with keras.models.load_model({str(path)!r}, safe_mode=False)"
+        reason = f"{type(err).__name__}: {_sentences(reason)}"
+        raise checks.BadInput(f"{path} could not be loaded as a Keras model ({reason}); {advice}") from None
     if tuple(model.output_shape) == (None, 1):
         raise checks.BadInput(
             f"{path} outputs one number per input, not images: is it a discriminator? "
@@ -145,18 +130,33 @@ def load_generator(path: Path):
     return model
 
 
-def draw(model, n: int, seed: int, digit=None):
-    """n images (N, 28, 28, 1) from a loaded generator with noise from ``seed``: ``sampling.draw``.
-
-    A conditional generator draws the digits in order (``sampling.default_labels``), or only ``digit``.
-    """
+def draw(model, path: Path, n: int, seed: int, digit=None):
+    """n images (N, 28, 28, 1) from the generator loaded from ``path`` (``sampling.draw``: a conditional one draws
+    the digits in order, or only ``digit``); values outside [-1, 1], which no ganlab generator makes, are refused."""
     from ganlab import conditional, sampling
 
     if digit is not None and not conditional.is_conditional(model):
         raise checks.BadInput(
             f"--digit needs a conditional generator (python -m ganlab train cgan ...); {model.name} is not"
         )
-    return sampling.draw(model, n, labels=digit, seed=seed)
+    images = sampling.draw(model, n, labels=digit, seed=seed)
+    low, high = float(images.min()), float(images.max())
+    if low < -1 or high > 1:  # a tanh never leaves [-1, 1]; checks.images would clip a little and refuse more
+        raise checks.BadInput(
+            f"{path} outputs values in [{low:.6g}, {high:.6g}], outside the pixel range [-1, 1]: a ganlab "
+            "generator ends in tanh; pass the generator.keras that 'train' wrote"
+        )
+    return checks.images(images, f"the images {path} drew", (28, 28))
+
+
+def _output(path: Path | None, option: str, suffix: str = "") -> None:
+    """Refuse, before any work, an output file without ``suffix``, that is a folder, or in a folder we cannot write."""
+    if path is not None and suffix and path.suffix != suffix:
+        raise checks.BadInput(f"{option} {path} must end in {suffix}")
+    if path is not None and path.is_dir():
+        raise checks.BadInput(f"{option} {path} is a folder; name the file to write (it may be in that folder)")
+    if path is not None:
+        runs.writable_dir(path.parent)
 
 
 def sample(args) -> int:
@@ -164,22 +164,27 @@ def sample(args) -> int:
 
     if args.n > MAX_SAMPLES:
         raise checks.BadInput(f"--n {args.n} is more than the {MAX_SAMPLES:,} images one call makes; use several calls")
-    if args.out.suffix != ".npy":
-        raise checks.BadInput(f"--out {args.out} must end in .npy")
-    for path in (args.out, args.png):
-        if path is not None:
-            runs.writable_dir(path.parent if str(path.parent) else Path("."))
+    _output(args.out, "--out", ".npy")
+    _output(args.png, "--png")
     model = load_generator(args.generator)
-    images = checks.images(draw(model, args.n, args.seed, args.digit), f"the images {args.generator} drew")
-    np.save(args.out, images)
+    print(f"drawing {args.n:,} images from {args.generator}", flush=True)
+    images = draw(model, args.generator, args.n, args.seed, args.digit)
+
+    def save(tmp):
+        with open(tmp, "wb") as f:  # a file object: np.save would add .npy to a name
+            np.save(f, images)
+
+    args.written.append(files.atomic_write(args.out, save))
     print(f"wrote {args.out}: {images.shape} float32 in [-1, 1]")
     if args.png:
         import matplotlib
 
         matplotlib.use("Agg")
-        from ganlab import plotting
+        from ganlab import plotting  # after choosing the backend: it imports pyplot
 
-        plotting.show_grid(images[:100], ncols=10).savefig(args.png, dpi=100)
+        fig = plotting.show_grid(images[:100], ncols=10)  # the temporary file has --png's suffix: the same format
+        args.written.append(files.atomic_write(args.png, lambda tmp: fig.savefig(tmp, dpi=100)))
+        plotting.plt.close(fig)
         print(f"wrote {args.png}")
     return 0
 
@@ -195,9 +200,7 @@ def _load_samples(path: Path):
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:
-        raise checks.BadInput(
-            f"{path} could not be read as a NumPy .npy array ({str(err).splitlines()[0][:200]})"
-        ) from None
+        raise checks.BadInput(f"{path} could not be read as a NumPy .npy array ({_sentences(err)})") from None
 
 
 def _class_accuracy(model, classifier, n: int, seed: int) -> dict:
@@ -212,13 +215,8 @@ def _class_accuracy(model, classifier, n: int, seed: int) -> dict:
         f"class-conditional accuracy (asked {acc['n_per_class']} times for each digit, judged by the classifier): "
         f"{acc['mean']:.1%}\n  per digit  {per_digit}"
     )
-    return {
-        "class_accuracy": {
-            "mean": acc["mean"],
-            "per_class": acc["per_class"].tolist(),
-            "n_per_class": acc["n_per_class"],
-        }
-    }
+    keep = {"mean": acc["mean"], "per_class": acc["per_class"].tolist(), "n_per_class": acc["n_per_class"]}
+    return {"class_accuracy": keep}
 
 
 def evaluate(args) -> int:
@@ -227,15 +225,10 @@ def evaluate(args) -> int:
 
     if args.samples.suffix not in (".keras", ".npy"):
         raise checks.BadInput(f"{args.samples} is neither a generator (.keras) nor samples (.npy); pass one of those")
-    if args.json is not None:
-        if args.json.suffix != ".json":
-            raise checks.BadInput(f"--json {args.json} must end in .json")
-        runs.writable_dir(args.json.parent if str(args.json.parent) else Path("."))
+    _output(args.json, "--json", ".json")
     from_npy = args.samples.suffix == ".npy"
-    if from_npy:
-        images = checks.images(_load_samples(args.samples), str(args.samples), metrics.SIZE)
-    else:
-        model = load_generator(args.samples)
+    images = checks.images(_load_samples(args.samples), str(args.samples), metrics.SIZE) if from_npy else None
+    model = None if from_npy else load_generator(args.samples)
     config.smoke_banner()
     mnist = data.load_mnist(args.data, verbose=False)
     limit = metrics.max_n(mnist)
@@ -244,12 +237,11 @@ def evaluate(args) -> int:
         raise checks.BadInput(f"--n {n} but {args.samples} holds only {len(images)} images")
     if n > limit:
         raise checks.BadInput(
-            f"--n {n} is more than the {limit:,} images that {mnist.name} {mnist.source} has a "
-            "real reference for (n held-out images, or n training images besides the n compared "
-            "with)"
+            f"--n {n} is more than the {limit:,} images that {mnist.name} {mnist.source} has a real reference for "
+            "(n held-out images, or n training images besides the n compared with)"
         )
     if not from_npy:
-        images = checks.images(draw(model, n, args.seed), f"samples from {args.samples}", metrics.SIZE)
+        images = draw(model, args.samples, n, args.seed)
     classifier = get_classifier(mnist)
     scores = metrics.evaluate(images, mnist, n, seed=args.seed, classifier=classifier)
     real = metrics.real_reference(mnist, n, seed=args.seed, classifier=classifier)
@@ -260,33 +252,47 @@ def evaluate(args) -> int:
     print(metrics.format_table(scores, real))
     extra = {} if from_npy else _class_accuracy(model, classifier, n, args.seed)
     if args.json is not None:
-        result = {
-            "samples_file": str(args.samples),
-            "data": f"{mnist.name} {mnist.source}",
-            "n": n,
-            "seed": args.seed,
-            "classifier": classifier.info,
-            "samples": scores,
-            "real": real,
-            **extra,
-        }
-        args.json.write_text(json.dumps(result, indent=1))
+        result = dict(samples_file=str(args.samples), data=f"{mnist.name} {mnist.source}", n=n, seed=args.seed)
+        result.update(classifier=classifier.info, samples=scores, real=real, **extra)
+        args.written.append(files.write_text(args.json, json.dumps(result, indent=1)))
         print(f"wrote {args.json}")
     return 0
 
 
+def _interrupted(args, began: bool) -> str:
+    """The one line for a Ctrl-C or SIGTERM: what stopped, and which outputs (each written atomically) are whole."""
+    if args.command == "train":  # runs.train reports its own; this is the last resort
+        return "interrupted: train stopped" + ("" if began else " before training began; nothing was written")
+    written = " and ".join(map(str, args.written))
+    written = f"only {written} was written (complete)" if written else "nothing was written"
+    return f"interrupted: {args.command} stopped; {written}"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)  # before TensorFlow: --help and a mistyped option answer at once
+    args.written, began = [], False  # the outputs written whole, and whether the command itself began
+    previous = runs.interrupt_once()  # Ctrl-C, kill, timeout: one stop, with its last words whole
     try:
         if args.command == "train":
             runs.check_train_args(args)
         from ganlab import config
 
         config.import_tensorflow()  # quietly, before any module imports it
+        began = True
         return {"train": runs.train, "sample": sample, "evaluate": evaluate}[args.command](args)
     except checks.GanlabError as err:  # a user's mistake, by its type; anything else is a bug and raises
         print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        runs.ignore_interrupts()
+        print(_interrupted(args, began), file=sys.stderr, flush=True)
+        if argv is None:  # the process is this command: end now (a TensorFlow import cut short can crash shutdown)
+            sys.stdout.flush()
+            os._exit(130)
+        return 130
+    finally:
+        if argv is not None:  # called in-process: put the signal handlers back
+            runs.restore_handlers(previous)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
 """python -m ganlab: a train -> sample round trip, resume, and a clear one-line error for each bad input."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +19,7 @@ from ganlab.cli.main import main
 def trained_run(tmp_path_factory):
     """A real (smoke-sized) training run through the command line, shared by the tests below."""
     out = tmp_path_factory.mktemp("run")
-    assert main(["train", "dcgan", "--seconds", "5", "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "dcgan", "--epochs", "2", "--out", str(out), "--quiet"]) == 0
     return out
 
 
@@ -85,7 +90,7 @@ def test_sample_rejects_bad_n(trained_run, tmp_path, capsys, n):
     with pytest.raises(SystemExit) as exit_info:
         main(["sample", str(trained_run / "generator.keras"), "--n", n, "--out", str(tmp_path / "x.npy")])
     assert exit_info.value.code == 2
-    assert "positive whole number" in capsys.readouterr().err
+    assert "argument --n: n must be a positive int" in capsys.readouterr().err
 
 
 def test_unwritable_output_folder_is_a_clear_error(trained_run, tmp_path, capsys):
@@ -106,7 +111,7 @@ def test_train_needs_a_budget(tmp_path, capsys):
 
 def error_classes():
     """Every kind of ganlab error: the three of ganlab.checks and the modules' own."""
-    from ganlab import checkpoints, checks, data, files
+    from ganlab import checkpoints, checks, data, locks
 
     return [
         checks.BadInput,
@@ -114,7 +119,7 @@ def error_classes():
         checks.RefusedResume,
         data.DataError,
         checkpoints.DamagedCheckpoint,
-        files.FolderInUse,
+        locks.FolderInUse,
     ]
 
 
@@ -218,3 +223,213 @@ def test_evaluate_reports_the_class_conditional_accuracy(cgan_run, tmp_path, cap
     assert "class-conditional accuracy (asked 5 times for each digit" in capsys.readouterr().out
     result = json.loads((tmp_path / "e.json").read_text())["class_accuracy"]
     assert len(result["per_class"]) == 10 and result["mean"] == pytest.approx(np.mean(result["per_class"]))
+
+
+# Cases careful users hit: one check per option, outputs that are folders, a foreign generator, Ctrl-C and SIGTERM.
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: python -m ganlab runs its ganlab
+ENV = {**os.environ, "GANLAB_SMOKE": "1", "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+
+
+def save_generator(path, width=16, last=None):
+    """A tiny generator z (8) -> 28x28x1 saved at ``path``; ``last``: a layer after its tanh, or a linear output
+    layer's constant value instead of the tanh."""
+    import keras
+
+    from tiny_models import LATENT, tiny_generator
+
+    if last is None:
+        tiny_generator(width).save(path)
+        return path
+    z, linear = keras.Input((LATENT,)), isinstance(last, float)
+    dense = keras.layers.Dense(28 * 28, activation=None if linear else "tanh")
+    x = keras.layers.Reshape((28, 28, 1))(dense(z))
+    if linear:  # a linear output layer whose every pixel is ``last``
+        dense.kernel.assign(np.zeros(dense.kernel.shape, "float32"))
+        dense.bias.assign(np.full(dense.bias.shape, last, "float32"))
+    keras.Model(z, x if linear else last(x)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def generator(tmp_path_factory):
+    return save_generator(tmp_path_factory.mktemp("g") / "generator.keras")
+
+
+def one_line_error(capsys, *fragments):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+COMMANDS = {
+    "train": lambda tmp: ["train", "mlp", "--epochs", "1", "--out", str(tmp / "run")],
+    "sample": lambda tmp: ["sample", str(tmp / "g.keras"), "--out", str(tmp / "x.npy")],
+    "evaluate": lambda tmp: ["evaluate", str(tmp / "g.keras")],
+}
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "ten", "1.5"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_seed_option_is_checked_once_and_named(tmp_path, capsys, command, seed):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*COMMANDS[command](tmp_path), "--seed", seed])
+    assert exit_info.value.code == 2
+    assert "argument --seed: seed must be an int from 0 to 4,294,967,295 (a random seed)" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("lr", ["-1", "0", "nan", "inf", "1", "ten"])
+def test_the_learning_rate_is_checked_by_checks_learning_rate(tmp_path, capsys, lr):
+    with pytest.raises(SystemExit):
+        main([*COMMANDS["train"](tmp_path), "--lr", lr])
+    assert "argument --lr: lr must be a number in (0, 1) (a learning rate such as 2e-4)" in capsys.readouterr().err
+
+
+def test_the_largest_seed_and_a_small_learning_rate_are_accepted():
+    from ganlab.cli.main import build_parser
+
+    args = build_parser().parse_args(["train", "dcgan", "--seed", "4294967295", "--lr", "2e-4", "--out", "x"])
+    assert (args.seed, args.lr) == (2**32 - 1, 2e-4)
+
+
+def test_preset_is_none_unless_given(capsys):
+    from ganlab.cli.main import build_parser
+
+    assert build_parser().parse_args(["train", "dcgan", "--out", "x"]).preset is None
+    assert build_parser().parse_args(["train", "cgan", "--preset", "tutorial", "--out", "x"]).preset == "tutorial"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "DCGAN and cgan only: default (CPU-friendly) or tutorial; default: default" in " ".join(
+        capsys.readouterr().out.split()
+    )
+
+
+@pytest.mark.parametrize(
+    "command, option, folder",
+    [("sample", "--out", "x.npy"), ("sample", "--png", "grid"), ("evaluate", "--json", "scores.json")],
+)
+def test_an_output_that_is_a_folder_is_refused_before_any_work(
+    generator, tmp_path, capsys, monkeypatch, command, option, folder
+):
+    from ganlab import data
+    from ganlab.cli import main as cli
+
+    def too_late(*args, **kwargs):
+        raise AssertionError("the folder should have been refused before this")
+
+    monkeypatch.setattr(cli, "load_generator", too_late)
+    monkeypatch.setattr(data, "load_mnist", too_late)
+    (tmp_path / folder).mkdir()
+    args = [command, str(generator), option, str(tmp_path / folder)]
+    assert main(args + (["--out", str(tmp_path / "x.npy")] if option == "--png" else [])) == 2
+    one_line_error(capsys, f"{option} {tmp_path / folder} is a folder; name the file to write")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [folder]
+
+
+def broken_write(file, *args, **kwargs):
+    """Write half a file, then be stopped by Ctrl-C (the writer of an .npy or a PNG)."""
+    with open(file, "wb") if isinstance(file, (str, Path)) else file as f:
+        f.write(b"half a file")
+        f.flush()
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_npy_write_leaves_the_old_file(generator, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "x.npy"
+    out.write_bytes(b"the old samples")
+    monkeypatch.setattr(np, "save", broken_write)
+    assert main(["sample", str(generator), "--n", "3", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "interrupted: sample stopped; nothing was written\n"
+    assert out.read_bytes() == b"the old samples" and [p.name for p in tmp_path.iterdir()] == ["x.npy"]
+
+
+def test_an_interrupted_png_write_says_the_npy_is_complete(generator, tmp_path, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    out, png = tmp_path / "x.npy", tmp_path / "x.png"
+    monkeypatch.setattr(Figure, "savefig", lambda self, file, **kwargs: broken_write(file))
+    assert main(["sample", str(generator), "--n", "3", "--out", str(out), "--png", str(png)]) == 130
+    assert capsys.readouterr().err == f"interrupted: sample stopped; only {out} was written (complete)\n"
+    assert np.load(out).shape == (3, 28, 28, 1) and sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
+
+
+@pytest.mark.parametrize("excess", [1e-4, 20.0])
+def test_a_generator_whose_output_leaves_minus_one_to_one_is_refused_by_sample_and_evaluate(tmp_path, capsys, excess):
+    path = save_generator(tmp_path / "linear.keras", last=1.0 + excess)
+    assert main(["sample", str(path), "--n", "4", "--out", str(tmp_path / "x.npy")]) == 2
+    sample_err = one_line_error(capsys, f"{path} outputs values in [", "outside the pixel range [-1, 1]")
+    assert main(["evaluate", str(path), "--n", "20", "--data", "sample", "--json", str(tmp_path / "e.json")]) == 2
+    assert one_line_error(capsys) == sample_err and "ends in tanh" in sample_err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linear.keras"]
+
+
+def test_a_generator_keras_refuses_in_safe_mode_gets_its_whole_reason_and_what_to_do(tmp_path, capsys):
+    import keras
+
+    path = save_generator(tmp_path / "lambda.keras", last=keras.layers.Lambda(lambda x: x))
+    assert main(["sample", str(path), "--out", str(tmp_path / "x.npy")]) == 2
+    err = one_line_error(capsys, f"{path} could not be loaded as a Keras model (ValueError: Requested the deserial")
+    assert "is a Python lambda. This carries a potential risk of arbitrary code execution and thus it is " in err
+    assert err.endswith(
+        f"disallowed by default.); load it only if you trust it, with keras.models.load_model('{path}', "
+        "safe_mode=False)\n"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_ctrl_c_before_the_command_begins_is_one_line_and_status_130(tmp_path, capsys, monkeypatch, command):
+    from ganlab import config
+
+    def ctrl_c():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(config, "import_tensorflow", ctrl_c)
+    save_generator(tmp_path / "g.keras")
+    assert main(COMMANDS[command](tmp_path)) == 130
+    what = "train stopped before training began" if command == "train" else f"{command} stopped"
+    assert capsys.readouterr().err == f"interrupted: {what}; nothing was written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.keras"]
+
+
+def test_sigterm_is_ctrl_c_and_the_previous_handler_comes_back(generator, tmp_path, capsys, monkeypatch):
+    from ganlab import sampling
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler raises here (before the change: SIGTERM is ignored, and this returns None)
+
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        monkeypatch.setattr(sampling, "draw", terminated)
+        assert main(["sample", str(generator), "--out", str(tmp_path / "x.npy")]) == 130
+        assert capsys.readouterr().err == "interrupted: sample stopped; nothing was written\n"
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN and not list(tmp_path.iterdir())
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_main_runs_outside_the_main_thread(tmp_path, capsys):
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(main(COMMANDS["sample"](tmp_path))))
+    thread.start()
+    thread.join()
+    assert codes == [2] and "no such file" in capsys.readouterr().err
+
+
+def test_kill_stops_a_real_sample_run_with_one_line_and_nothing_written(tmp_path):
+    path = save_generator(tmp_path / "wide.keras", width=1024)  # slow enough to be stopped while drawing
+    out, png = tmp_path / "x.npy", tmp_path / "x.png"
+    cmd = [sys.executable, "-m", "ganlab", "sample", str(path), "--n", "100000", "--out", str(out), "--png", str(png)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("drawing 100,000 images from")
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert stderr == "interrupted: sample stopped; nothing was written\n" and stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.keras"]
