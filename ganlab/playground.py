@@ -45,32 +45,20 @@ def _arrows(ax, gan, fake, n_arrows, arrow_scale, extent, y=None) -> float:
     if arrow_scale is None:
         arrow_scale = 0.12 * (extent[1] - extent[0]) / longest if longest > 0 else 0.0
     move = move * arrow_scale
-    if pts.shape[1] == 1:
-        ax.quiver(
-            pts[:, 0],
-            np.full(len(pts), y),
-            move[:, 0],
-            0 * move[:, 0],
-            angles="xy",
-            scale_units="xy",
-            scale=1,
-            color="tab:red",
-            width=0.004,
-            label="G's push",
-        )
-    else:
-        ax.quiver(
-            pts[:, 0],
-            pts[:, 1],
-            move[:, 0],
-            move[:, 1],
-            angles="xy",
-            scale_units="xy",
-            scale=1,
-            color="tab:red",
-            width=0.004,
-            label="G's push",
-        )
+    one_d = pts.shape[1] == 1  # a 1-D GAN draws its points on the line y = y, pushed sideways
+    ys, dys = (np.full(len(pts), y), 0 * move[:, 0]) if one_d else (pts[:, 1], move[:, 1])
+    ax.quiver(
+        pts[:, 0],
+        ys,
+        move[:, 0],
+        dys,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        color="tab:red",
+        width=0.004,
+        label="G's push",
+    )
     return mean_push
 
 

@@ -32,6 +32,18 @@ def test_make_gan_follows_the_recipe(kind, preset):
         assert optimizer.beta_1 == pytest.approx(r.beta_1)
 
 
+# A run.json from before the Recipe ("model") and before the recipe search (no beta_1, ema, step, networks).
+OLD_RUN_FILE = {
+    "model": "dcgan",
+    "preset": "default",
+    "latent_dim": 100,
+    "batch_size": 64,
+    "seed": 42,
+    "loss": "non_saturating",
+    "lr": 2e-4,
+}
+
+
 def test_the_tutorial_baseline_keeps_the_recipe_from_before_the_search():
     r = recipes.recipe("dcgan", "tutorial")
     assert (r.latent_dim, r.lr, r.beta_1, r.batch_size, r.ema, r.step) == (100, 2e-4, 0.5, 64, None, "alternating")
@@ -82,19 +94,7 @@ def test_a_recipe_goes_to_run_json_and_back_and_old_run_files_keep_their_setting
     assert back == dataclasses.replace(r, networks=json.loads(r.to_json())["networks"])  # the networks are pinned
     assert models.dcgan_config(back.networks) == models.dcgan_config("default")
     # A run.json from before the Recipe ("model") and before the recipe search (no beta_1, ema, step, networks).
-    old = recipes.Recipe.from_json(
-        json.dumps(
-            {
-                "model": "dcgan",
-                "preset": "default",
-                "latent_dim": 100,
-                "batch_size": 64,
-                "seed": 42,
-                "loss": "non_saturating",
-                "lr": 2e-4,
-            }
-        )
-    )
+    old = recipes.Recipe.from_json(json.dumps(OLD_RUN_FILE))
     assert (old.kind, old.beta_1, old.ema, old.step) == ("dcgan", 0.5, None, "alternating")
     assert old.networks == models.PRE_SEARCH_DEFAULT and old.lr_changes == ()
     for damaged in ('{"model": "dcg', "[1, 2]", '{"kind": "mlp"}', '{"kind": "mlp", "lr": 1, "colour": "red"}'):
@@ -127,19 +127,7 @@ def test_cli_records_the_recipe_saves_the_average_and_resumes_old_runs(tmp_path)
     )
     images = data.to_float(data.load_mnist(verbose=False).x_train[:128])
     training.train(old, data.make_dataset(images, 64), epochs=1, out_dir=old_dir / "checkpoints", verbose=0)
-    (old_dir / "run.json").write_text(
-        json.dumps(
-            {
-                "model": "dcgan",
-                "preset": "default",
-                "latent_dim": 100,
-                "batch_size": 64,
-                "seed": 42,
-                "loss": "non_saturating",
-                "lr": 2e-4,
-            }
-        )
-    )
+    (old_dir / "run.json").write_text(json.dumps(OLD_RUN_FILE))
     resumed = subprocess.run(
         cmd[:5] + ["--epochs", "2", "--resume", "--out", str(old_dir)],
         cwd=ROOT,

@@ -100,10 +100,13 @@ def train(args) -> int:
         raise checks.BadInput(f"unknown --preset {args.preset!r}; choose from {', '.join(models.DCGAN_PRESETS)}")
     if args.loss is not None and args.loss not in losses.LOSSES:
         raise checks.BadInput(f"unknown --loss {args.loss!r}; choose from {', '.join(losses.LOSSES)}")
-    held = args.out.is_dir() and (
-        (args.out / RUN_FILE).exists() or checkpoints.list_checkpoints(args.out / "checkpoints")
-    )
-    if args.resume and not held:  # before the folder is made: a misspelled path must not start a new run
+
+    def holds_run() -> bool:
+        return args.out.is_dir() and bool(
+            (args.out / RUN_FILE).exists() or checkpoints.list_checkpoints(args.out / "checkpoints")
+        )
+
+    if args.resume and not holds_run():  # before the folder is made: a misspelled path must not start a new run
         raise checks.BadInput(
             f"--resume: {args.out} holds no run to resume (no {RUN_FILE}, no checkpoints); check the path, or "
             "leave out --resume to start a new run there"
@@ -111,7 +114,7 @@ def train(args) -> int:
     out = writable_dir(args.out)
     try:
         with locks.RunLock(out):  # one process per run folder; nothing in it is written before every check passed
-            if not args.resume and held:
+            if not args.resume and holds_run():  # asked under the lock: a run that just finished counts
                 raise checks.RefusedResume(
                     f"{out} already holds a training run; continue it with --resume, or choose another --out"
                 )
