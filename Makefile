@@ -48,7 +48,8 @@ help:
 	@echo "               the uncommitted changes)"
 	@echo "make lint    - ruff check and ruff format --check on $(LINTED) (the rules are in pyproject.toml)"
 	@echo "make course  - execute every notebook in full mode, in place (how stored outputs are made), recording"
-	@echo "               its time in benchmarks/notebook_times.json"
+	@echo "               its time in benchmarks/notebook_times.json and a hash of its code cells in its metadata"
+	@echo "               (tools/code_hash.py: a test fails when a code cell changes after its outputs were stored)"
 	@echo "               one notebook: make course NB=notebooks/02_mlp_gan_mnist.ipynb"
 	@echo "make gpu     - add NVIDIA GPU support (Linux) to .venv"
 	@echo "make lock    - update requirements.lock (the pinned versions) to the newest that pyproject.toml allows"
@@ -123,6 +124,7 @@ course: $(STAMP)
 	  GANLAB_SMOKE=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	  secs=$$(( $$(date +%s) - start )); echo "   $$secs s"; \
+	  $(BIN)/python -m tools.code_hash record "$$nb" || exit 1; \
 	  $(BIN)/python -m tools.course_times record "$$nb" $$secs; \
 	done
 

@@ -25,24 +25,30 @@ config.import_tensorflow()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab import data, gan, metrics, models, recipes, sampling, training  # noqa: E402
+from ganlab import data, gan, models, recipes, training  # noqa: E402
 from ganlab.classifier import get_classifier  # noqa: E402
+
+from search_scores import ScoreAt, real_scores, second_view  # noqa: E402
 
 # The discriminator the leads of the recipe issue started from: twice the default's width, no dropout.
 WIDE_D = {"d_channels": (64, 128), "dropout": 0.0}
+# A DCGAN candidate's networks are the preset "from" with the changes in "preset". The first search's candidates
+# start from the default of its time (models.PRE_SEARCH_DEFAULT), so they train today what they trained then.
 BASE = {
     "model": "dcgan",
+    "from": models.PRE_SEARCH_DEFAULT,
     "preset": {},
     "latent_dim": 100,
     "lr": 2e-4,
     "beta_1": 0.5,
+    "beta_2": 0.999,
     "batch_size": 64,
     "ema": None,
     "step": "alternating",
 }
 LEAD = {**BASE, "preset": WIDE_D, "latent_dim": 64, "lr": 1e-3}
-# The course's DCGAN after the first search (ganlab.recipes' "dcgan" on models' "default" preset), as a recipe here.
-NOW = {**BASE, "lr": 1e-3, "ema": 0.999}
+# The course's DCGAN after the first search (ganlab.recipes' "dcgan" on the "two-conv" preset), as a recipe here.
+NOW = {**BASE, "from": "two-conv", "lr": 1e-3, "ema": 0.999}
 
 
 def _with(recipe, **changes):
@@ -100,10 +106,18 @@ CANDIDATES = {
     "lead-nearest-joint-ema0.999": _with(LEAD, preset={"upsample": "nearest"}, step="joint", ema=0.999),
     # What the course trains now: ganlab.recipes.make_gan, as the CLI and the notebooks build it.
     "course-dcgan": {"course": ("dcgan", "default")},
+    # The course's DCGAN before the second search's change of D (the "two-conv" preset, the conditional GAN's).
+    "course-two-conv": {"course": ("dcgan", "two-conv")},
     # The second search (issue 26) starts from the course's DCGAN and gives D more capacity: a third convolution
     # (to 4x4), at the default's widths or at twice them (the 662,465-weight D of the issue's probe).
     "now-d3": _with(NOW, preset={"d_channels": (32, 64, 128)}),
     "now-d3-wide": _with(NOW, preset={"d_channels": (64, 128, 256)}),
+    # Second screen, on now-d3: R3GAN's and StyleGAN2's Adam (beta_1 0, beta_2 0.99); G twice as wide; a batch of
+    # 128; nearest-neighbour upsampling in G.
+    "d3-adam0": _with(NOW, preset={"d_channels": (32, 64, 128)}, beta_1=0.0, beta_2=0.99),
+    "d3-g2": _with(NOW, preset={"d_channels": (32, 64, 128), "g_dense_channels": 256, "g_channels": (128,)}),
+    "d3-b128": _with(NOW, preset={"d_channels": (32, 64, 128)}, batch_size=128),
+    "d3-nearest": _with(NOW, preset={"d_channels": (32, 64, 128), "upsample": "nearest"}),
     "course-mlp": {"course": ("mlp", None)},
     "course-tutorial": {"course": ("dcgan", "tutorial")},
     # The MLP GAN: the course's recipe before the search, and the same choices.
@@ -116,7 +130,6 @@ CANDIDATES = {
     "mlp-lr1e-3-joint": {**BASE, "model": "mlp", "lr": 1e-3, "step": "joint"},
     "mlp-lr5e-4-ema0.999": {**BASE, "model": "mlp", "lr": 5e-4, "ema": 0.999},
 }
-N_DISTRIBUTION = 500  # samples for the Fréchet distance and precision/recall: the sample's held-out set is 500
 
 
 def build(recipe: dict, seed: int) -> gan.GAN:
@@ -127,72 +140,23 @@ def build(recipe: dict, seed: int) -> gan.GAN:
     if recipe["model"] == "mlp":
         g, d = models.build_mlp_generator(recipe["latent_dim"]), models.build_mlp_discriminator()
     else:
-        preset = models.dcgan_config("default", **recipe["preset"])
+        preset = models.dcgan_config(recipe["from"], **recipe["preset"])
         g = models.build_dcgan_generator(recipe["latent_dim"], preset=preset)
         d = models.build_dcgan_discriminator(preset=preset)
     net = gan.GAN(g, d, seed=seed, ema=recipe["ema"], step=recipe["step"])
     net.compile(
-        d_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]),
-        g_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"]),
+        d_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"], beta_2=recipe["beta_2"]),
+        g_optimizer=keras.optimizers.Adam(recipe["lr"], beta_1=recipe["beta_1"], beta_2=recipe["beta_2"]),
     )
     return net
 
 
-def score(mnist, classifier, images) -> dict:
-    """Per-sample scores on all images; distribution scores on the first N_DISTRIBUTION, as metrics.evaluate does."""
-    probs, _ = classifier.predict(images)  # checked there: floats in [-1, 1], (N, 28, 28[, 1])
-    shares = metrics.class_histogram(probs)
-    full = metrics.evaluate(images[:N_DISTRIBUTION], mnist, N_DISTRIBUTION, classifier=classifier)
-    return {
-        "confident": metrics.confident_rate(probs),
-        "min_share": float(shares.min()),
-        **{k: full[k] for k in ("frechet_distance", "precision", "recall")},
-    }
-
-
-class ScoreAt(keras.callbacks.Callback):
-    """Score the generator at given G step counts and training times (evaluation excluded); stop after both lists."""
-
-    def __init__(self, steps, seconds, mnist, classifier, n):
-        super().__init__()
-        self.steps, self.seconds = sorted(steps), sorted(seconds)
-        self.mnist, self.classifier, self.n = mnist, classifier, n
-        self.at_steps, self.at_seconds, self.paused = {}, {}, 0.0
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def _score(self, step, elapsed):
-        t0 = time.perf_counter()
-        result = {
-            **score(self.mnist, self.classifier, sampling.draw(self.model, self.n, seed=0)),
-            "steps": step,
-            "train_s": elapsed,
-        }
-        self.paused += time.perf_counter() - t0
-        return result
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.g_optimizer.iterations.numpy())
-        elapsed = time.perf_counter() - self.start - self.paused
-        if any(s not in self.at_steps and step >= s for s in self.steps) or any(
-            b not in self.at_seconds and elapsed >= b for b in self.seconds
-        ):
-            result = self._score(step, elapsed)
-            for s in self.steps:
-                self.at_steps.setdefault(s, result) if step >= s else None
-            for b in self.seconds:
-                self.at_seconds.setdefault(b, result) if elapsed >= b else None
-        if len(self.at_steps) == len(self.steps) and len(self.at_seconds) == len(self.seconds):
-            self.model.stop_training = True
-
-
-def run_one(name, seed, mnist, clf, args) -> dict:
+def run_one(name, seed, mnist, clf, second, args) -> dict:
     recipe = CANDIDATES[name]
     net = build(recipe, seed)
     batch_size = recipes.recipe(*recipe["course"]).batch_size if "course" in recipe else recipe["batch_size"]
     dataset = data.make_dataset(mnist.x_train, batch_size, seed=seed)
-    scorer = ScoreAt(args.steps, args.seconds, mnist, clf, args.n)
+    scorer = ScoreAt(args.steps, args.seconds, mnist, clf, second, args.n)
     t0 = time.perf_counter()
     training.train(net, dataset, epochs=10**6, verbose=0, callbacks=[scorer], n_fixed=16)
     steps = int(net.g_optimizer.iterations.numpy())
@@ -214,14 +178,21 @@ def _cell(values, fmt):
     )
 
 
+def _second(rows, key, fmt, scale=1):
+    values = [scale * x[key] for x in rows if key in x]
+    return _cell(values, fmt) if values else "-"
+
+
 def table(runs, real) -> str:
-    """Median [min-max] over seeds of each candidate at each budget, in the order the candidates were given."""
+    """Median [min-max] over seeds of each candidate at each budget, in the order the candidates were given; the
+    second view's columns ("2nd") are "-" for runs scored before it existed."""
     lines = [
         "| candidate | budget | seeds | G steps | Fréchet (n=500) | confident (p>0.9) | rarest digit | precision "
-        "| recall | steps/s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| recall | 2nd Fréchet | 2nd confident | 2nd rarest | steps/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         f"| real held-out images | - | - | - | {real['frechet_distance']:.1f} | {real['confident']:.1%} | "
-        f"{real['min_share']:.1%} | {real['precision']:.3f} | {real['recall']:.3f} | - |",
+        f"{real['min_share']:.1%} | {real['precision']:.3f} | {real['recall']:.3f} | {real['second_frechet']:.2f} | "
+        f"{real['second_confident']:.1%} | {real['second_min_share']:.1%} | - |",
     ]
     names = list(dict.fromkeys(r["candidate"] for r in runs))
     for name in names:
@@ -236,7 +207,10 @@ def table(runs, real) -> str:
                     f"{_cell([100 * x['confident'] for x in rows], '{:.1f}')}% | "
                     f"{_cell([100 * x['min_share'] for x in rows], '{:.1f}')}% | "
                     f"{_cell([x['precision'] for x in rows], '{:.3f}')} | "
-                    f"{_cell([x['recall'] for x in rows], '{:.3f}')} "
+                    f"{_cell([x['recall'] for x in rows], '{:.3f}')} | "
+                    f"{_second(rows, 'second_frechet', '{:.2f}')} | "
+                    f"{_second(rows, 'second_confident', '{:.1f}%', 100)} | "
+                    f"{_second(rows, 'second_min_share', '{:.1f}%', 100)} "
                     f"| {rate} |"
                 )
     return "\n".join(lines)
@@ -260,20 +234,15 @@ def main():
 
     mnist = data.load_mnist(verbose=False)
     clf = get_classifier(mnist)
-    real = score(mnist, clf, data.to_float(mnist.x_test))
-    real.update(
-        {
-            k: v
-            for k, v in metrics.real_reference(mnist, N_DISTRIBUTION, classifier=clf).items()
-            if k in ("frechet_distance", "precision", "recall")
-        }
-    )
+    second = second_view(mnist)
+    real = real_scores(mnist, clf, second)
     if args.table:
         print(table(json.loads(args.table.read_text())["runs"], real))
         return
     print(
         f"data: {mnist.name} {mnist.source} ({len(mnist.x_train):,} training images); classifier held-out accuracy "
-        f"{clf.accuracy:.1%}; cores: {config.devices()['cpu_cores']}; Keras {keras.__version__}",
+        f"{clf.accuracy:.1%}, second view's {second.accuracy:.1%}; cores: {config.devices()['cpu_cores']}; "
+        f"Keras {keras.__version__}",
         flush=True,
     )
     runs = json.loads(args.json.read_text())["runs"] if args.json and args.json.exists() else []
@@ -281,7 +250,7 @@ def main():
         for name in args.candidates:
             if any(r["candidate"] == name and r["seed"] == seed for r in runs):
                 continue
-            r = run_one(name, seed, mnist, clf, args)
+            r = run_one(name, seed, mnist, clf, second, args)
             runs.append(r)
             last = r["at_steps"][max(r["at_steps"])] if r["at_steps"] else r["at_seconds"][max(r["at_seconds"])]
             print(

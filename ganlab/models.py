@@ -4,7 +4,8 @@ Every builder returns a functional ``keras.Model`` with named layers (``g_dense`
 ``d_logits``, ...) and asserts its output shape. Generators map z of shape (B, latent_dim) to images in
 [-1, 1] of shape (B, 28, 28, 1); discriminators map images to logits of shape (B, 1), with no sigmoid.
 DCGAN sizes come from ``DCGAN_PRESETS``: "tutorial" is the TensorFlow DCGAN tutorial layer for layer,
-"default" a smaller network that trains several times faster on a CPU. ``spectral_norm=True`` wraps each of a
+"default" a smaller network that trains several times faster on a CPU, "two-conv" the same with the two-convolution D
+it had before the second recipe search. ``spectral_norm=True`` wraps each of a
 discriminator's Dense and Conv2D layers in ``keras.layers.SpectralNormalization`` (Miyato et al., 2018).
 """
 
@@ -43,13 +44,27 @@ DCGAN_PRESETS: dict[str, dict] = {
         "upsample": "transpose",
         "d_batchnorm": False,
     },
-    # CPU-friendly, about 4.5x the tutorial's training throughput (benchmarks/dcgan_presets.py): no stride-1
-    # block, half the channels, and 4x4 kernels, which a stride of 2 divides evenly (no checkerboard pattern).
-    # D has batch norm (as Radford et al.'s DCGAN) instead of the tutorial's dropout: the recipe search
-    # (benchmarks/README.md) found it better with ganlab.recipes' learning rate. PRE_SEARCH_DEFAULT was the old D.
+    # CPU-friendly: no stride-1 block, half the tutorial's channels in G, and 4x4 kernels, which a stride of 2
+    # divides evenly (no checkerboard pattern). D has batch norm (as Radford et al.'s DCGAN) instead of the
+    # tutorial's dropout (the first recipe search, benchmarks/README.md), and a third stride-2 convolution, to 4x4
+    # (the second search, issue 26: at equal steps and at equal time it beat the two-convolution D of "two-conv").
     "default": {
         "g_dense_channels": 128,  # z -> 7x7x128
         "g_channels": (64,),  # 14x14x64
+        "g_strides": (2,),
+        "g_kernel": 4,
+        "d_channels": (32, 64, 128),  # 14x14x32, 7x7x64, 4x4x128
+        "d_kernel": 4,
+        "dropout": 0.0,
+        "negative_slope": 0.2,
+        "upsample": "transpose",
+        "d_batchnorm": True,
+    },
+    # The default's networks after the first recipe search, before the second: D with two convolutions (36,769
+    # weights with its logit). The conditional GAN keeps them (ganlab.conditional.PRESET).
+    "two-conv": {
+        "g_dense_channels": 128,
+        "g_channels": (64,),
         "g_strides": (2,),
         "g_kernel": 4,
         "d_channels": (32, 64),  # 14x14x32, 7x7x64
@@ -62,7 +77,7 @@ DCGAN_PRESETS: dict[str, dict] = {
 }
 UPSAMPLE = ("transpose", "nearest")
 # The "default" preset before the recipe search (what runs and notebooks made before December 2026 trained).
-PRE_SEARCH_DEFAULT: dict = DCGAN_PRESETS["default"] | {"dropout": 0.3, "d_batchnorm": False}
+PRE_SEARCH_DEFAULT: dict = DCGAN_PRESETS["two-conv"] | {"dropout": 0.3, "d_batchnorm": False}
 
 
 def _check_int_tuple(values, name: str, example: str) -> tuple[int, ...]:
@@ -217,7 +232,7 @@ def dcgan_discriminator_stack(image, preset="default", spectral_norm=False):
         x = layers.LeakyReLU(negative_slope=p["negative_slope"], name=f"d_lrelu{i}")(x)
         if p["dropout"] > 0:
             x = layers.Dropout(p["dropout"], name=f"d_dropout{i}")(x)
-    return layers.Flatten(name="d_flatten")(x)  # (B, 7 * 7 * filters)
+    return layers.Flatten(name="d_flatten")(x)  # (B, 4 * 4 * 128) for "default", (B, 7 * 7 * 64) for "two-conv"
 
 
 def build_dcgan_generator(latent_dim=100, preset="default", image_shape=(28, 28, 1), name="dcgan_generator"):

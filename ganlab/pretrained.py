@@ -83,9 +83,9 @@ REGISTRY: dict[str, Entry] = {
         "06_conditional_gan.ipynb",
         "06_cgan",
         "ganlab.conditional:build_cgan_generator",
-        {"latent_dim": 100, "preset": "default"},
+        {"latent_dim": 100, "preset": "two-conv"},
         "ganlab.recipes:make_gan",
-        {"kind": "cgan", "preset": "default", **_DCGAN_RECIPE},
+        {"kind": "cgan", "preset": "two-conv", **_DCGAN_RECIPE},
         labels=True,
     ),
 }

@@ -29,7 +29,7 @@ KINDS = ("mlp", "dcgan", "cgan")
 RECIPES: dict[str, dict] = {
     # The recipe search's leader for the default DCGAN (benchmarks/README.md, "Recipe search": candidate
     # "d32-dbn-ema0.999", with z of 100 as its "-z100" confirmation: the same at equal steps; its networks are
-    # models.DCGAN_PRESETS["default"]). The conditional GAN takes it too.
+    # models.DCGAN_PRESETS["default"]). The conditional GAN takes it too (on conditional.PRESET's networks).
     "dcgan": {"latent_dim": 100, "lr": 1e-3, "beta_1": 0.5, "batch_size": 64, "ema": 0.999, "step": "alternating"},
     # Notebook 02's classic MLP GAN, kept as the course's first, untuned GAN (the search's tuned MLP, Adam 1e-3
     # with a weight average, is measured in benchmarks/README.md and taught in notebook 03).
@@ -127,11 +127,13 @@ class Recipe:
 def recipe(kind="dcgan", preset=None, **overrides) -> Recipe:
     """The course's Recipe for ``kind`` ("mlp", "dcgan" or "cgan") with ``overrides`` (see ``Recipe.override``).
 
-    A DCGAN's recipe depends on its preset ("default" when None); the conditional GAN takes the DCGAN's.
+    A DCGAN's recipe depends on its preset ("default" when None; the conditional GAN's is
+    ``conditional.PRESET``); the conditional GAN takes the DCGAN's recipe.
     """
     if kind not in KINDS:
         raise checks.BadInput(f"unknown GAN kind {kind!r}; expected 'mlp', 'dcgan' or 'cgan'")
-    preset = None if kind == "mlp" else "default" if preset is None else preset
+    if preset is None:
+        preset = {"mlp": None, "dcgan": "default", "cgan": conditional.PRESET}[kind]
     base = RECIPES["mlp" if kind == "mlp" else "tutorial" if preset == "tutorial" else "dcgan"]
     return Recipe(kind, preset, **base).override(**overrides)
 

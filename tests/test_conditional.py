@@ -81,7 +81,7 @@ def test_builders_shapes_names_and_sizes():
     assert g.get_layer("g_embed").embeddings.shape == (10, 50) and g.get_layer("g_dense").kernel.shape == (150, 6272)
     assert d.get_layer("d_embed").embeddings.shape == (10, 7 * 7 * 64)
     assert g.count_params() == models.build_dcgan_generator(100).count_params() + 10 * 50 + 50 * 6272
-    assert d.count_params() == models.build_dcgan_discriminator().count_params() + 10 * 3136
+    assert d.count_params() == models.build_dcgan_discriminator("two-conv").count_params() + 10 * 3136
     images = ops.convert_to_numpy(g([np.zeros((3, 100), "float32"), np.array([0, 5, 9])], training=False))
     assert images.shape == (3, 28, 28, 1) and np.abs(images).max() <= 1.0
     assert d([images, np.array([0, 5, 9])]).shape == (3, 1)

@@ -16,7 +16,7 @@ import pytest
 
 import keras
 
-from ganlab import checkpoints, checks, conditional, data, models, recipes, sampling, training
+from ganlab import checkpoints, checks, conditional, data, files, models, recipes, sampling, training
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +50,24 @@ def test_the_tutorial_baseline_keeps_the_recipe_from_before_the_search():
     assert recipes.recipe("dcgan").lr == recipes.RECIPES["dcgan"]["lr"] == 1e-3
     with pytest.raises(dataclasses.FrozenInstanceError):  # one settings object: changed only by override()
         r.lr = 1.0
+
+
+def test_the_dcgan_has_the_second_searchs_d_and_runs_pinned_before_it_keep_theirs():
+    assert recipes.recipe("dcgan").preset == "default" and recipes.recipe("cgan").preset == conditional.PRESET
+    assert recipes.make_gan("dcgan").discriminator.get_layer("d_flatten").input.shape[1:] == (4, 4, 128)
+    assert recipes.make_gan("cgan").discriminator.get_layer("d_flatten").input.shape[1:] == (7, 7, 64)
+    # A run.json written between the two searches pinned the two-convolution D under the name "default".
+    before = json.loads(recipes.recipe("dcgan", "two-conv").to_json())
+    before = files.seal({**{k: v for k, v in before.items() if k != files.SEAL}, "preset": "default"})
+    r = recipes.Recipe.from_json(json.dumps(before))
+    gan = recipes.make_gan(r)
+    assert gan.discriminator.count_params() == models.build_dcgan_discriminator("two-conv").count_params() == 36_769
+    # A conditional GAN's run of that time says "default" too, with the same two convolutions pinned.
+    cgan = json.loads(recipes.recipe("cgan").to_json())
+    cgan = files.seal({**{k: v for k, v in cgan.items() if k != files.SEAL}, "preset": "default"})
+    resumed = recipes.make_gan(recipes.Recipe.from_json(json.dumps(cgan)))
+    assert resumed.discriminator.count_params() == recipes.make_gan("cgan").discriminator.count_params()
+    assert resumed.discriminator.get_layer("d_flatten").input.shape[1:] == (7, 7, 64)
 
 
 def test_overrides_win_and_gradient_penalties_get_the_alternating_step():

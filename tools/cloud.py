@@ -30,6 +30,7 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 _BADGE_LINE = re.compile(r"^\[!\[Open In Colab\].*$\n?", re.M)
 
+MARKER = "# On Colab"  # how the setup cell starts (tools/code_hash.py leaves it out of the hash)
 SETUP_CELL = f'''# On Colab: fetch the course and install ganlab (once per session). Anywhere else this cell does nothing.
 import os, subprocess, sys
 
@@ -83,7 +84,7 @@ def apply(path) -> bool:
     title.source = f"{head}\n\n{badges(path.name)}\n\n{body}".rstrip("\n")
     # The install cell: first in Setup; replace an older version of it, keep everything else.
     at = _setup_index(nb)
-    if nb.cells[at].cell_type == "code" and nb.cells[at].source.startswith("# On Colab"):
+    if nb.cells[at].cell_type == "code" and nb.cells[at].source.startswith(MARKER):
         nb.cells[at].source = SETUP_CELL
     else:
         nb.cells.insert(at, nbformat.v4.new_code_cell(SETUP_CELL))

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--seconds", type=_seconds, help="total seconds of training (counting resumed ones)")
     t.add_argument("--batch-size", type=_batch, help="images per step (default: the model's recipe, 64)")
     t.add_argument("--seed", type=_seed, help="random seed (default 42)")
-    t.add_argument("--preset", help="DCGAN and cgan only: default (CPU-friendly) or tutorial; default: default")
+    t.add_argument("--preset", help="DCGAN, cgan: default, two-conv (a D of 2 convs; cgan's default) or tutorial")
     t.add_argument("--loss", help="GAN loss (see ganlab.losses.LOSSES; default non_saturating)")
     t.add_argument("--lr", type=_lr, help="Adam learning rate for both networks (default: the model's recipe)")
     t.add_argument("--data", choices=("auto", "full", "sample"), default=None, help="MNIST source (default: auto)")

@@ -59,9 +59,13 @@ def recipe_of(args):
 
     run_file = args.out / RUN_FILE
     if not (args.resume and run_file.exists()):
-        preset = None if args.model == "mlp" else args.preset or "default"
         return recipes.recipe(
-            args.model, preset, batch_size=args.batch_size, seed=args.seed, loss=args.loss, lr=args.lr
+            args.model,
+            None if args.model == "mlp" else args.preset,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            loss=args.loss,
+            lr=args.lr,
         )
     try:
         saved = recipes.Recipe.from_json(run_file.read_text())

@@ -302,7 +302,7 @@ def test_preset_is_none_unless_given(capsys):
     assert build_parser().parse_args(["train", "cgan", "--preset", "tutorial", "--out", "x"]).preset == "tutorial"
     with pytest.raises(SystemExit):
         main(["train", "--help"])
-    assert "DCGAN and cgan only: default (CPU-friendly) or tutorial; default: default" in " ".join(
+    assert "DCGAN, cgan: default, two-conv (a D of 2 convs; cgan's default) or tutorial" in " ".join(
         capsys.readouterr().out.split()
     )
 
